@@ -1,0 +1,642 @@
+// app/app.cpp: window, frame loop, panel host, headless render and export.
+//
+// [SECTION] Paths and settings
+// [SECTION] State
+// [SECTION] Preparation (no GL)
+// [SECTION] Window, GL and ImGui set-up
+// [SECTION] Frame: menu bar, navigation, panel, status bar, dialogs
+// [SECTION] Off-screen rendering (screenshots, figure export)
+// [SECTION] Main loop
+#include "app.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <nlohmann/json.hpp>
+#include <stb_image_write.h>
+
+#include "app_context.hpp"
+#include "export.hpp"
+#include "gfx/framebuffer.hpp"
+#include "gfx/gl.hpp"
+#include "panels/panel.hpp"
+#include "ui_style.hpp"
+#include "widgets/file_browser.hpp"
+
+#include <GLFW/glfw3.h>
+
+namespace lens::app {
+
+namespace fs = std::filesystem;
+using i18n::S;
+using i18n::Tr;
+
+// [SECTION] Paths and settings
+
+std::string AssetsDirectory() {
+    std::error_code ec;
+    // Installed or built next to the executable first, then the source tree this was built from.
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (fs::path candidate : {exe.parent_path() / "assets", exe.parent_path().parent_path() / "assets"}) {
+            if (fs::exists(candidate / "astronaut.png", ec)) return candidate.string();
+        }
+    }
+    return LENS_SOURCE_ASSETS_DIR;
+}
+
+namespace {
+
+fs::path SettingsPath() {
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    fs::path base = xdg && *xdg ? fs::path(xdg) : home && *home ? fs::path(home) / ".config" : fs::path();
+    return base.empty() ? fs::path() : base / "matrixlens" / "settings.json";
+}
+
+std::optional<i18n::Language> LoadRememberedLanguage() {
+    fs::path path = SettingsPath();
+    if (path.empty()) return std::nullopt;
+    std::ifstream in(path);
+    if (!in) return std::nullopt;
+    nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
+    if (json.is_discarded() || !json.is_object() || !json.contains("language") || !json["language"].is_string())
+        return std::nullopt;
+    i18n::Language language;
+    if (!i18n::ParseLanguageCode(json["language"].get<std::string>(), &language)) return std::nullopt;
+    return language;
+}
+
+void RememberLanguage(i18n::Language language) {
+    fs::path path = SettingsPath();
+    if (path.empty()) return;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    std::ofstream out(path);
+    if (out) out << nlohmann::json{{"language", i18n::LanguageCode(language)}}.dump(2) << '\n';
+}
+
+S ImageErrorString(ImageError error) {
+    switch (error) {
+        case ImageError::Missing: return S::ErrImageMissing;
+        case ImageError::Empty: return S::ErrImageEmpty;
+        case ImageError::Truncated: return S::ErrImageTruncated;
+        case ImageError::NotAnImage: return S::ErrImageNotImage;
+        case ImageError::TooLarge: return S::ErrImageTooLarge;
+        default: return S::ErrImageUnreadable;
+    }
+}
+
+std::string Format(const char* format, const std::string& a) {
+    std::vector<char> buffer(a.size() + std::char_traits<char>::length(format) + 64);
+    std::snprintf(buffer.data(), buffer.size(), format, a.c_str());
+    return buffer.data();
+}
+
+}  // namespace
+
+// [SECTION] State
+
+struct App::Impl {
+    AppOptions options;
+    std::vector<std::unique_ptr<Panel>> panels;
+    int current = 0;
+    AppContext context;
+    TaskRunner tasks;
+
+    GLFWwindow* window = nullptr;
+    bool imgui_ready = false;
+    FontSet fonts;
+    float dpi_scale = 1.0f;
+    float built_scale = 0.0f;  // scale the font atlas was last built for
+
+    std::string status;        // last message for the status bar
+    bool status_is_error = false;
+    bool quit = false;
+    std::vector<std::string> dropped;  // paths from drag-and-drop, handled at the next frame
+
+    FileBrowser browser;
+    bool export_dialog = false;
+    char export_path[1024] = {};
+    int export_scale_index = 0;  // 1x, 2x, 4x
+    bool export_confirm = false;
+    struct PendingExport {
+        std::string path;
+        int scale;
+    };
+    std::optional<PendingExport> pending_export;
+
+    Panel& CurrentPanel() { return *panels[static_cast<size_t>(current)]; }
+
+    // Loads an image; on failure keeps the current one and reports why. Returns the error.
+    ImageError LoadImage(const std::string& path) {
+        ImageLoadResult result = LoadImageFile(path);
+        if (!result.image) {
+            status = Format(Tr(ImageErrorString(result.error)), path);
+            if (context.image) status += std::string(" ") + Tr(S::KeptPreviousImage);
+            status_is_error = true;
+            return result.error == ImageError::None ? ImageError::Unreadable : result.error;
+        }
+        context.image = std::make_shared<const Image>(std::move(*result.image));
+        ++context.image_version;
+        status = Format(Tr(S::StatusImageLoaded), context.image->name);
+        status_is_error = false;
+        return ImageError::None;
+    }
+
+    // [SECTION] Window, GL and ImGui set-up
+    int InitWindow(bool hidden);
+    void Shutdown();
+    void EnsureFonts(float scale);
+    // [SECTION] Frame
+    void Frame(bool interactive);
+    void DrawMenuBar(bool interactive);
+    void DrawExportDialog();
+    // [SECTION] Off-screen rendering
+    bool RenderOffscreen(int width, int height, float scale, std::vector<std::uint8_t>* rgba, ImVec2* figure_min,
+                         ImVec2* figure_max, std::string* error);
+    bool WritePng(const std::string& path, int width, int height, const std::vector<std::uint8_t>& rgba,
+                  std::string* error);
+    void ExportFigure(const PendingExport& request);
+};
+
+App::App() : m_impl(std::make_unique<Impl>()) {}
+App::~App() { m_impl->Shutdown(); }
+
+std::vector<std::string> App::PanelIds() { return RegisteredPanelIds(); }
+
+bool App::ListKeys(const std::string& panel_id, std::string* error) {
+    for (auto& panel : CreateAllPanels()) {
+        if (panel->Id() != panel_id) continue;
+        auto keys = panel->Keys().List();
+        if (keys.empty()) std::printf("(panel '%s' has no settable keys)\n", panel_id.c_str());
+        for (const auto& key : keys) std::printf("%-16s %-28s %s\n", key.name.c_str(), key.range.c_str(), key.help.c_str());
+        return true;
+    }
+    std::string valid;
+    for (const auto& id : RegisteredPanelIds()) valid += (valid.empty() ? "" : ", ") + id;
+    if (error) *error = "unknown panel '" + panel_id + "'; valid panels: " + valid;
+    return false;
+}
+
+// [SECTION] Preparation (no GL)
+
+int App::Prepare(const AppOptions& options) {
+    Impl& s = *m_impl;
+    s.options = options;
+    s.panels = CreateAllPanels();
+    if (s.panels.empty()) {
+        std::fprintf(stderr, "matrixlens: no panels are registered\n");
+        return kExitBadArguments;
+    }
+    if (!options.panel.empty()) {
+        auto it = std::find_if(s.panels.begin(), s.panels.end(), [&](const auto& p) { return options.panel == p->Id(); });
+        if (it == s.panels.end()) {
+            std::string error;
+            ListKeys(options.panel, &error);
+            std::fprintf(stderr, "matrixlens: %s\n", error.c_str());
+            return kExitBadArguments;
+        }
+        s.current = static_cast<int>(it - s.panels.begin());
+    }
+    for (const auto& [key, value] : options.sets) {
+        std::string error;
+        if (!s.CurrentPanel().Keys().Set(key, value, &error)) {
+            std::fprintf(stderr, "matrixlens: --set %s=%s: %s\n", key.c_str(), value.c_str(), error.c_str());
+            return kExitBadArguments;
+        }
+    }
+    i18n::Language language = i18n::Language::English;
+    if (options.language) {
+        language = *options.language;
+    } else if (options.screenshot_path.empty() && options.export_dir.empty()) {
+        language = LoadRememberedLanguage().value_or(i18n::Language::English);
+    }
+    i18n::SetLanguage(language);
+
+    const std::string image_path = options.image_path.empty() ? AssetsDirectory() + "/astronaut.png" : options.image_path;
+    if (s.LoadImage(image_path) != ImageError::None) {
+        std::fprintf(stderr, "matrixlens: %s\n", s.status.c_str());
+        return kExitInputUnusable;
+    }
+    s.status = Tr(S::StatusReady);
+    s.context.tasks = &s.tasks;
+    return kExitOk;
+}
+
+int App::ExportNumbers() {
+    Impl& s = *m_impl;
+    ExportSink sink;
+    s.CurrentPanel().Export(s.context, sink);
+    std::string error;
+    if (!sink.WriteTo(s.options.export_dir, &error)) {
+        std::fprintf(stderr, "matrixlens: export failed: %s\n", error.c_str());
+        return kExitOutputFailed;
+    }
+    return kExitOk;
+}
+
+// [SECTION] Window, GL and ImGui set-up
+
+namespace {
+
+void GlfwErrorCallback(int code, const char* description) {
+    // GLFW reports missing displays here; the caller turns failures into exit code 3.
+    std::fprintf(stderr, "matrixlens: GLFW error %d: %s\n", code, description);
+}
+
+void DropCallback(GLFWwindow* window, int count, const char** paths) {
+    auto* impl = static_cast<App::Impl*>(glfwGetWindowUserPointer(window));
+    if (impl && count > 0) impl->dropped.emplace_back(paths[0]);
+}
+
+}  // namespace
+
+int App::Impl::InitWindow(bool hidden) {
+    glfwSetErrorCallback(GlfwErrorCallback);
+    if (!glfwInit()) {
+        std::fprintf(stderr, "matrixlens: cannot open a display (is DISPLAY set? headless: run under xvfb-run -a)\n");
+        return kExitNoOpenGL;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    glfwWindowHint(GLFW_VISIBLE, hidden ? GLFW_FALSE : GLFW_TRUE);
+    glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+    window = glfwCreateWindow(hidden ? 64 : options.width, hidden ? 64 : options.height, "MatrixLens", nullptr, nullptr);
+    if (!window) {
+        std::fprintf(stderr, "matrixlens: cannot create an OpenGL 3.3 core context\n");
+        glfwTerminate();
+        return kExitNoOpenGL;
+    }
+    glfwMakeContextCurrent(window);
+    const int version = gladLoadGL(glfwGetProcAddress);
+    if (version < 30003) {
+        std::fprintf(stderr, "matrixlens: OpenGL 3.3 is required (got %d.%d)\n", version / 10000, version % 10000);
+        glfwDestroyWindow(window);
+        window = nullptr;
+        glfwTerminate();
+        return kExitNoOpenGL;
+    }
+    glfwSwapInterval(1);
+    glfwSetWindowUserPointer(window, this);
+    glfwSetDropCallback(window, DropCallback);
+    if (!hidden) {
+        float xs = 1, ys = 1;
+        glfwGetWindowContentScale(window, &xs, &ys);
+        dpi_scale = std::clamp(std::max(xs, ys), 1.0f, 4.0f);
+    }
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+    io.IniFilename = nullptr;  // the layout is fixed; the language is remembered in settings.json
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+    imgui_ready = true;
+    EnsureFonts(dpi_scale);
+    if (!fonts.warning.empty()) std::fprintf(stderr, "matrixlens: %s\n", fonts.warning.c_str());
+    if (!fonts.cjk_available && i18n::CurrentLanguage() == i18n::Language::TraditionalChinese) {
+        i18n::SetLanguage(i18n::Language::English);
+        status = Tr(S::StatusFontMissing);
+    }
+    return kExitOk;
+}
+
+void App::Impl::EnsureFonts(float scale) {
+    if (scale == built_scale) return;
+    fonts = BuildFonts(scale);
+    ApplyTheme(scale);
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    built_scale = scale;
+    context.mono_font = fonts.mono;
+    context.ui_scale = scale;
+}
+
+void App::Impl::Shutdown() {
+    panels.clear();  // panels own GL textures: release them while the context exists
+    if (imgui_ready) {
+        ImGui_ImplOpenGL3_Shutdown();
+        ImGui_ImplGlfw_Shutdown();
+        ImGui::DestroyContext();
+        imgui_ready = false;
+    }
+    if (window) {
+        glfwDestroyWindow(window);
+        window = nullptr;
+        glfwTerminate();
+    }
+}
+
+// [SECTION] Frame: menu bar, navigation, panel, status bar, dialogs
+
+void App::Impl::DrawMenuBar(bool interactive) {
+    if (!ImGui::BeginMainMenuBar()) return;
+    if (ImGui::BeginMenu(Tr(S::MenuFile))) {
+        if (ImGui::MenuItem(Tr(S::MenuOpenImage), "Ctrl+O")) browser.Open("");
+        if (ImGui::MenuItem(Tr(S::MenuExportFigure), "Ctrl+E")) export_dialog = true;
+        ImGui::Separator();
+        if (ImGui::MenuItem(Tr(S::MenuQuit), "Ctrl+Q")) quit = true;
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu(Tr(S::MenuView))) {
+        for (int i = 0; i < static_cast<int>(panels.size()); ++i)
+            if (ImGui::MenuItem(Tr(panels[static_cast<size_t>(i)]->Title()), nullptr, current == i)) current = i;
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu(Tr(S::MenuLanguage))) {
+        auto choose = [&](i18n::Language language, S label, bool enabled) {
+            if (ImGui::MenuItem(Tr(label), nullptr, i18n::CurrentLanguage() == language, enabled)) {
+                i18n::SetLanguage(language);
+                if (interactive) RememberLanguage(language);
+            }
+        };
+        choose(i18n::Language::English, S::LanguageEnglish, true);
+        choose(i18n::Language::TraditionalChinese, S::LanguageChinese, fonts.cjk_available);
+        ImGui::EndMenu();
+    }
+    ImGui::EndMainMenuBar();
+}
+
+void App::Impl::DrawExportDialog() {
+    if (export_dialog) {
+        ImGui::OpenPopup("##export");
+        export_dialog = false;
+        export_confirm = false;
+        if (export_path[0] == 0) {
+            std::error_code ec;
+            std::string path = (fs::current_path(ec) / ("matrixlens-" + std::string(CurrentPanel().Id()) + ".png")).string();
+            std::snprintf(export_path, sizeof export_path, "%s", path.c_str());
+        }
+    }
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    ImGui::SetNextWindowPos(ImVec2(display.x * 0.5f, display.y * 0.4f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+    if (!ImGui::BeginPopupModal("##export", nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoTitleBar)) return;
+    ImGui::TextUnformatted(Tr(S::ExportTitle));
+    ImGui::Separator();
+    ImGui::TextDisabled("%s", Tr(S::ExportNote));
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 30);
+    ImGui::InputText(Tr(S::ExportPath), export_path, sizeof export_path);
+    ImGui::TextUnformatted(Tr(S::ExportScale));
+    const char* scales[] = {"1x", "2x", "4x"};
+    for (int i = 0; i < 3; ++i) {
+        ImGui::SameLine();
+        ImGui::RadioButton(scales[i], &export_scale_index, i);
+    }
+    const int scale = 1 << export_scale_index;
+    std::error_code ec;
+    if (export_confirm) {
+        ImGui::TextColored(ImVec4(1, 0.8f, 0.4f, 1), Tr(S::ExportExists), export_path);
+        if (ImGui::Button(Tr(S::ExportOverwrite))) {
+            pending_export = PendingExport{export_path, scale};
+            ImGui::CloseCurrentPopup();
+        }
+    } else if (ImGui::Button(Tr(S::ExportDo))) {
+        if (fs::exists(export_path, ec)) {
+            export_confirm = true;  // never overwrite silently
+        } else {
+            pending_export = PendingExport{export_path, scale};
+            ImGui::CloseCurrentPopup();
+        }
+    }
+    ImGui::SameLine();
+    if (ImGui::Button(Tr(S::ExportCancel))) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+}
+
+void App::Impl::Frame(bool interactive) {
+    ImGuiIO& io = ImGui::GetIO();
+    if (interactive) {
+        for (const auto& path : dropped) LoadImage(path);
+        dropped.clear();
+        const bool ctrl = io.KeyCtrl;
+        if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_O, false)) browser.Open("");
+        if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_E, false)) export_dialog = true;
+        if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) quit = true;
+        if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_TAB, false))
+            current = (current + (io.KeyShift ? static_cast<int>(panels.size()) - 1 : 1)) % static_cast<int>(panels.size());
+    }
+
+    DrawMenuBar(interactive);
+    const float menu_height = ImGui::GetFrameHeight();
+    const float status_height = ImGui::GetFrameHeight() + ImGui::GetStyle().WindowPadding.y;
+    const ImVec2 display = io.DisplaySize;
+
+    ImGui::SetNextWindowPos(ImVec2(0, menu_height));
+    ImGui::SetNextWindowSize(ImVec2(display.x, std::max(1.0f, display.y - menu_height - status_height)));
+    const ImGuiWindowFlags host_flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                        ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings;
+    ImGui::Begin("##host", nullptr, host_flags);
+    {
+        const float nav_width = ImGui::GetFontSize() * 12.0f;
+        ImGui::BeginChild("##nav", ImVec2(nav_width, 0), true);
+        ImGui::TextDisabled("%s", Tr(S::NavPanels));
+        ImGui::Separator();
+        for (int i = 0; i < static_cast<int>(panels.size()); ++i) {
+            ImGui::PushID(i);
+            if (ImGui::Selectable(Tr(panels[static_cast<size_t>(i)]->Title()), current == i)) current = i;
+            ImGui::PopID();
+        }
+        ImGui::EndChild();
+        ImGui::SameLine();
+        ImGui::BeginGroup();
+        ImGui::TextUnformatted(Tr(CurrentPanel().Title()));
+        ImGui::Separator();
+        CurrentPanel().Draw(context);
+        ImGui::EndGroup();
+    }
+    ImGui::End();
+
+    // Status bar.
+    ImGui::SetNextWindowPos(ImVec2(0, display.y - status_height));
+    ImGui::SetNextWindowSize(ImVec2(display.x, status_height));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(ImGui::GetStyle().WindowPadding.x, ImGui::GetStyle().WindowPadding.y * 0.5f));
+    ImGui::PushStyleColor(ImGuiCol_WindowBg, ImGui::GetStyleColorVec4(ImGuiCol_MenuBarBg));
+    ImGui::Begin("##status", nullptr, host_flags);
+    if (context.image)
+        ImGui::Text(Tr(S::StatusImage), context.image->name.c_str(), context.image->width, context.image->height);
+    ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+    if (CurrentPanel().Busy()) {
+        ImGui::Text(Tr(S::StatusRecomputing), static_cast<int>(CurrentPanel().Progress() * 100));
+        ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+    }
+    if (!context.status.empty()) {
+        status = context.status;
+        status_is_error = false;
+        context.status.clear();
+    }
+    if (status_is_error)
+        ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", status.c_str());
+    else
+        ImGui::TextUnformatted(status.c_str());
+    if (interactive) {
+        char fps[32];
+        std::snprintf(fps, sizeof fps, Tr(S::StatusFps), static_cast<double>(io.Framerate));
+        ImGui::SameLine(display.x - ImGui::CalcTextSize(fps).x - ImGui::GetStyle().WindowPadding.x);
+        ImGui::TextDisabled("%s", fps);
+    }
+    ImGui::End();
+    ImGui::PopStyleColor();
+    ImGui::PopStyleVar();
+
+    if (interactive) {
+        if (auto path = browser.Draw()) LoadImage(*path);
+        DrawExportDialog();
+    }
+}
+
+// [SECTION] Off-screen rendering (screenshots, figure export)
+
+bool App::Impl::RenderOffscreen(int width, int height, float scale, std::vector<std::uint8_t>* rgba, ImVec2* figure_min,
+                                ImVec2* figure_max, std::string* error) {
+    gfx::Framebuffer target;
+    if (!target.Create(width, height, error)) return false;
+    EnsureFonts(scale);
+    ImGuiIO& io = ImGui::GetIO();
+    float hover_x = -FLT_MAX, hover_y = -FLT_MAX;
+    if (!options.hover.empty()) std::sscanf(options.hover.c_str(), "%f,%f", &hover_x, &hover_y);
+    // A few settling frames lay out auto-sized windows; then wait for background work.
+    constexpr int kSettleFrames = 4;
+    constexpr int kMaxFrames = 20000;  // about 10 minutes of polling at the sleep below
+    int frames = 0;
+    for (int settled = 0; frames < kMaxFrames; ++frames) {
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        io.DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
+        io.DisplayFramebufferScale = ImVec2(1, 1);
+        io.MousePos = ImVec2(hover_x * scale, hover_y * scale);
+        io.DeltaTime = 1.0f / 60.0f;
+        ImGui::NewFrame();
+        Frame(false);
+        ImGui::Render();
+        target.Bind();
+        glClearColor(0.086f, 0.090f, 0.106f, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        if (CurrentPanel().Busy()) {
+            settled = 0;
+            glfwWaitEventsTimeout(0.03);
+            continue;
+        }
+        if (++settled >= kSettleFrames) break;
+    }
+    glFinish();
+    *rgba = target.ReadRgba();
+    gfx::Framebuffer::BindDefault();
+    *figure_min = CurrentPanel().FigureMin();
+    *figure_max = CurrentPanel().FigureMax();
+    if (frames >= kMaxFrames) {
+        if (error) *error = "the panel did not finish its background work in time";
+        return false;
+    }
+    return true;
+}
+
+bool App::Impl::WritePng(const std::string& path, int width, int height, const std::vector<std::uint8_t>& rgba,
+                         std::string* error) {
+    if (stbi_write_png(path.c_str(), width, height, 4, rgba.data(), width * 4) == 0) {
+        if (error) *error = "cannot write " + path;
+        return false;
+    }
+    return true;
+}
+
+void App::Impl::ExportFigure(const PendingExport& request) {
+    int fb_w = 0, fb_h = 0;
+    glfwGetWindowSize(window, &fb_w, &fb_h);
+    const float scale = dpi_scale * static_cast<float>(request.scale);
+    const float factor = static_cast<float>(request.scale);
+    std::vector<std::uint8_t> rgba;
+    ImVec2 fmin, fmax;
+    std::string error;
+    const int width = static_cast<int>(static_cast<float>(fb_w) * factor * dpi_scale);
+    const int height = static_cast<int>(static_cast<float>(fb_h) * factor * dpi_scale);
+    const bool ok = RenderOffscreen(width, height, scale, &rgba, &fmin, &fmax, &error);
+    EnsureFonts(dpi_scale);
+    char message[1400];
+    if (!ok) {
+        std::snprintf(message, sizeof message, Tr(S::ExportFailed), request.path.c_str(), error.c_str());
+        status = message;
+        status_is_error = true;
+        return;
+    }
+    const int x0 = std::clamp(static_cast<int>(fmin.x), 0, width), y0 = std::clamp(static_cast<int>(fmin.y), 0, height);
+    const int x1 = std::clamp(static_cast<int>(fmax.x), x0 + 1, width), y1 = std::clamp(static_cast<int>(fmax.y), y0 + 1, height);
+    const int cw = x1 - x0, ch = y1 - y0;
+    std::vector<std::uint8_t> crop(static_cast<size_t>(cw) * static_cast<size_t>(ch) * 4);
+    for (int y = 0; y < ch; ++y)
+        std::copy_n(rgba.data() + (static_cast<size_t>(y0 + y) * static_cast<size_t>(width) + static_cast<size_t>(x0)) * 4,
+                    static_cast<size_t>(cw) * 4, crop.data() + static_cast<size_t>(y) * static_cast<size_t>(cw) * 4);
+    if (WritePng(request.path, cw, ch, crop, &error)) {
+        std::snprintf(message, sizeof message, Tr(S::ExportSaved), request.path.c_str(), cw, ch);
+        status_is_error = false;
+    } else {
+        std::snprintf(message, sizeof message, Tr(S::ExportFailed), request.path.c_str(), error.c_str());
+        status_is_error = true;
+    }
+    status = message;
+}
+
+// [SECTION] Main loop
+
+int App::Run() {
+    Impl& s = *m_impl;
+    const bool headless = !s.options.screenshot_path.empty();
+    if (int code = s.InitWindow(headless); code != kExitOk) return code;
+    s.context.headless = headless;
+
+    if (headless) {
+        std::vector<std::uint8_t> rgba;
+        ImVec2 fmin, fmax;
+        std::string error;
+        if (!s.RenderOffscreen(s.options.width, s.options.height, s.options.scale, &rgba, &fmin, &fmax, &error)) {
+            std::fprintf(stderr, "matrixlens: screenshot failed: %s\n", error.c_str());
+            return kExitOutputFailed;
+        }
+        if (!s.WritePng(s.options.screenshot_path, s.options.width, s.options.height, rgba, &error)) {
+            std::fprintf(stderr, "matrixlens: %s\n", error.c_str());
+            return kExitOutputFailed;
+        }
+        return kExitOk;
+    }
+
+    while (!glfwWindowShouldClose(s.window) && !s.quit) {
+        // Sleep while idle; keep polling while a panel computes in the background.
+        if (s.CurrentPanel().Busy())
+            glfwWaitEventsTimeout(1.0 / 60.0);
+        else
+            glfwWaitEventsTimeout(0.25);
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        s.Frame(true);
+        ImGui::Render();
+        int fb_w = 0, fb_h = 0;
+        glfwGetFramebufferSize(s.window, &fb_w, &fb_h);
+        gfx::Framebuffer::BindDefault();
+        glViewport(0, 0, fb_w, fb_h);
+        glClearColor(0.086f, 0.090f, 0.106f, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        glfwSwapBuffers(s.window);
+        if (s.pending_export) {
+            auto request = *s.pending_export;
+            s.pending_export.reset();
+            s.ExportFigure(request);
+        }
+    }
+    return kExitOk;
+}
+
+}  // namespace lens::app

@@ -1,0 +1,64 @@
+// app/app.hpp: the application: window, frame loop, panel host, headless render and export.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "i18n/strings.hpp"
+
+namespace lens::app {
+
+// Process exit codes (also documented in the README).
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitBadArguments = 2,   // unknown panel or key, bad value
+    kExitNoOpenGL = 3,       // no display or no OpenGL 3.3 context
+    kExitInputUnusable = 4,  // the image (or another input file) cannot be used
+    kExitOutputFailed = 5,   // a screenshot or export could not be written
+};
+
+struct AppOptions {
+    std::string panel;                                       // panel id to show first ("" = image)
+    std::string image_path;                                  // "" = the bundled default image
+    std::vector<std::pair<std::string, std::string>> sets;   // --set key=value, in order
+    std::optional<i18n::Language> language;                  // --lang; else the remembered one
+    std::string screenshot_path;                             // non-empty: render off-screen and exit
+    int width = 1280;                                        // window / screenshot width, px
+    int height = 800;                                        // window / screenshot height, px
+    float scale = 1.0f;                                      // screenshot UI scale (1, 2, 4)
+    std::string export_dir;                                  // non-empty: write stats.json + .npy
+    std::string hover;                                       // "x,y": simulated pointer for screenshots
+};
+
+class App {
+public:
+    App();
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    // Validates the options without touching GL (panel, keys, image). Returns kExitOk or an exit
+    // code, with the message printed to stderr.
+    int Prepare(const AppOptions& options);
+    // Writes the export directory (no GL needed).
+    int ExportNumbers();
+    // Opens the window (hidden for screenshots), renders, and returns the exit code.
+    int Run();
+
+    static std::vector<std::string> PanelIds();
+    // Lists a panel's keys on stdout; false if the panel does not exist.
+    static bool ListKeys(const std::string& panel, std::string* error);
+
+    struct Impl;  // opaque; public only so that GLFW callbacks can reach it
+
+private:
+    std::unique_ptr<Impl> m_impl;
+};
+
+// Where the bundled assets are (next to the executable, or in the source tree).
+std::string AssetsDirectory();
+
+}  // namespace lens::app

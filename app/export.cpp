@@ -1,0 +1,59 @@
+#include "export.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include <lens/npy.hpp>
+
+namespace lens::app {
+
+void ExportSink::Number(const std::string& name, double value) { m_stats[name] = value; }
+void ExportSink::Integer(const std::string& name, std::int64_t value) { m_stats[name] = value; }
+void ExportSink::String(const std::string& name, const std::string& value) { m_stats[name] = value; }
+void ExportSink::NumberArray(const std::string& name, std::vector<double> values) { m_stats[name] = std::move(values); }
+
+void ExportSink::ArrayF32(const std::string& name, std::vector<float> values, std::vector<Index> shape) {
+    Array array;
+    array.name = name;
+    array.f32 = std::move(values);
+    array.shape = std::move(shape);
+    m_arrays.push_back(std::move(array));
+}
+
+void ExportSink::ArrayU8(const std::string& name, std::vector<std::uint8_t> values, std::vector<Index> shape) {
+    Array array;
+    array.name = name;
+    array.u8 = std::move(values);
+    array.is_u8 = true;
+    array.shape = std::move(shape);
+    m_arrays.push_back(std::move(array));
+}
+
+bool ExportSink::WriteTo(const std::string& directory, std::string* error) const {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(directory, ec);
+    if (ec || !fs::is_directory(directory)) {
+        if (error) *error = "cannot create export directory " + directory + (ec ? ": " + ec.message() : "");
+        return false;
+    }
+    const fs::path stats_path = fs::path(directory) / "stats.json";
+    {
+        std::ofstream out(stats_path);
+        out << m_stats.dump(2) << '\n';
+        out.close();
+        if (!out) {
+            if (error) *error = "cannot write " + stats_path.string();
+            return false;
+        }
+    }
+    for (const auto& array : m_arrays) {
+        const std::string path = (fs::path(directory) / (array.name + ".npy")).string();
+        bool ok = array.is_u8 ? WriteNpy(path, std::span<const std::uint8_t>(array.u8), std::span<const Index>(array.shape), error)
+                              : WriteNpy(path, std::span<const float>(array.f32), std::span<const Index>(array.shape), error);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+}  // namespace lens::app

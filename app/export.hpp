@@ -1,0 +1,43 @@
+// app/export.hpp: what --export DIR writes: DIR/stats.json (one JSON object of named numbers,
+// strings and arrays of numbers) and one .npy file per array. Panels fill an ExportSink; no GL.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <lens/count.hpp>
+
+namespace lens::app {
+
+class ExportSink {
+public:
+    void Number(const std::string& name, double value);
+    void Integer(const std::string& name, std::int64_t value);
+    void String(const std::string& name, const std::string& value);
+    void NumberArray(const std::string& name, std::vector<double> values);
+    // An array written as NAME.npy (float32, C order). The shape's product must equal values.size().
+    void ArrayF32(const std::string& name, std::vector<float> values, std::vector<Index> shape);
+    // An array written as NAME.npy (uint8, C order).
+    void ArrayU8(const std::string& name, std::vector<std::uint8_t> values, std::vector<Index> shape);
+
+    const nlohmann::json& Stats() const { return m_stats; }
+    // Creates DIR if needed and writes everything. False with a message when anything fails.
+    bool WriteTo(const std::string& directory, std::string* error) const;
+
+private:
+    struct Array {
+        std::string name;
+        std::vector<float> f32;
+        std::vector<std::uint8_t> u8;
+        bool is_u8 = false;
+        std::vector<Index> shape;
+    };
+    nlohmann::json m_stats = nlohmann::json::object();
+    std::vector<Array> m_arrays;
+};
+
+}  // namespace lens::app

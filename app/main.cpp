@@ -1,0 +1,91 @@
+// app/main.cpp: the command line (CLI11) -> App. Exit codes are listed in app.hpp and the README.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "app.hpp"
+#include "panels/keys.hpp"
+
+int main(int argc, char** argv) {
+    using namespace lens::app;
+    CLI::App cli{"MatrixLens: neural-network layers shown as the matrices they really are."};
+    cli.set_version_flag("--version", "MatrixLens 0.1.0");
+    AppOptions options;
+    std::vector<std::string> sets;
+    std::string lang, size;
+    bool list_panels = false, list_keys = false;
+    cli.add_option("--panel", options.panel, "panel to show (see --list-panels)");
+    cli.add_option("--image", options.image_path, "input image (PNG, JPEG, ...); default: the bundled astronaut.png");
+    cli.add_option("--set", sets, "panel setting key=value (repeatable; see --panel NAME --list-keys)");
+    cli.add_option("--lang", lang, "user-interface language: en | zh-TW");
+    cli.add_option("--screenshot", options.screenshot_path, "render off-screen into this PNG and exit");
+    cli.add_option("--size", size, "window or screenshot size WxH (default 1280x800)");
+    cli.add_option("--scale", options.scale, "screenshot UI scale, 1 to 4 (default 1)")->check(CLI::Range(1.0f, 4.0f));
+    cli.add_option("--export", options.export_dir, "write the panel's numbers (stats.json) and arrays (.npy) into DIR");
+    cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
+    cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
+    cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        const int code = cli.exit(error);
+        return code == 0 ? kExitOk : kExitBadArguments;
+    }
+
+    if (list_panels) {
+        for (const auto& id : App::PanelIds()) std::printf("%s\n", id.c_str());
+        return kExitOk;
+    }
+    if (list_keys) {
+        if (options.panel.empty()) {
+            std::fprintf(stderr, "matrixlens: --list-keys needs --panel NAME\n");
+            return kExitBadArguments;
+        }
+        std::string error;
+        if (!App::ListKeys(options.panel, &error)) {
+            std::fprintf(stderr, "matrixlens: %s\n", error.c_str());
+            return kExitBadArguments;
+        }
+        return kExitOk;
+    }
+    for (const auto& item : sets) {
+        const auto eq = item.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            std::fprintf(stderr, "matrixlens: --set expects key=value, got '%s'\n", item.c_str());
+            return kExitBadArguments;
+        }
+        options.sets.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    }
+    if (!lang.empty()) {
+        lens::i18n::Language language;
+        if (!lens::i18n::ParseLanguageCode(lang, &language)) {
+            std::fprintf(stderr, "matrixlens: unknown language '%s'; valid: en, zh-TW\n", lang.c_str());
+            return kExitBadArguments;
+        }
+        options.language = language;
+    }
+    if (!size.empty()) {
+        std::string error;
+        if (!ParseSize(size, 64, 8192, &options.width, &options.height, &error)) {
+            std::fprintf(stderr, "matrixlens: --size: %s\n", error.c_str());
+            return kExitBadArguments;
+        }
+    }
+    if (!options.hover.empty()) {
+        float x = 0, y = 0;
+        if (std::sscanf(options.hover.c_str(), "%f,%f", &x, &y) != 2) {
+            std::fprintf(stderr, "matrixlens: --hover expects x,y (pixels), got '%s'\n", options.hover.c_str());
+            return kExitBadArguments;
+        }
+    }
+
+    App app;
+    if (int code = app.Prepare(options); code != kExitOk) return code;
+    if (!options.export_dir.empty()) {
+        if (int code = app.ExportNumbers(); code != kExitOk) return code;
+        if (options.screenshot_path.empty()) return kExitOk;  // numbers only: no window needed
+    }
+    return app.Run();
+}

@@ -1,0 +1,78 @@
+#include "panel.hpp"
+
+#include <algorithm>
+
+#include "../app_context.hpp"
+#include "../export.hpp"
+
+namespace lens::app {
+namespace {
+
+struct RegistryEntry {
+    int order;
+    std::string id;
+    PanelFactory factory;
+};
+
+// Function-local so registration order across translation units does not matter.
+std::vector<RegistryEntry>& Registry() {
+    static std::vector<RegistryEntry> entries;
+    return entries;
+}
+
+std::vector<RegistryEntry> SortedRegistry() {
+    auto entries = Registry();
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+    return entries;
+}
+
+}  // namespace
+
+PanelRegistration::PanelRegistration(int order, const char* id, PanelFactory factory) {
+    Registry().push_back({order, id, std::move(factory)});
+}
+
+std::vector<std::unique_ptr<Panel>> CreateAllPanels() {
+    std::vector<std::unique_ptr<Panel>> panels;
+    for (const auto& entry : SortedRegistry()) panels.push_back(entry.factory());
+    return panels;
+}
+
+std::vector<std::string> RegisteredPanelIds() {
+    std::vector<std::string> ids;
+    for (const auto& entry : SortedRegistry()) ids.push_back(entry.id);
+    return ids;
+}
+
+const KeyTable& Panel::Keys() {
+    if (!m_keys_bound) {
+        BindKeys(m_keys);
+        m_keys_bound = true;
+    }
+    return m_keys;
+}
+
+void Panel::MarkFigure(ImVec2 min, ImVec2 max) {
+    m_figure_min = min;
+    m_figure_max = max;
+    m_figure_marked = true;
+}
+
+void Panel::Export(AppContext& context, ExportSink& sink) {
+    (void)context;
+    sink.String("panel", Id());
+}
+
+void Panel::Draw(AppContext& context) {
+    m_figure_marked = false;
+    ImGui::PushID(Id());
+    ImGui::BeginChild("##panel", ImVec2(0, 0), false, ImGuiWindowFlags_None);
+    const ImVec2 origin = ImGui::GetWindowPos();
+    const ImVec2 size = ImGui::GetWindowSize();
+    DrawContent(context);
+    if (!m_figure_marked) MarkFigure(origin, ImVec2(origin.x + size.x, origin.y + size.y));
+    ImGui::EndChild();
+    ImGui::PopID();
+}
+
+}  // namespace lens::app

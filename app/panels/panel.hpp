@@ -1,0 +1,78 @@
+// app/panels/panel.hpp: the base of every concept panel, and their self-registration.
+// A panel holds its own Spec and caches as members (never function statics), binds its settable
+// keys once, draws through DrawContent, and exports its numbers. The base owns Begin/End.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+
+#include "../i18n/strings.hpp"
+#include "keys.hpp"
+
+namespace lens::app {
+
+struct AppContext;
+class ExportSink;
+
+class Panel {
+public:
+    virtual ~Panel() = default;
+
+    // Command-line name: "image", "conv", ... (stable, lower case).
+    virtual const char* Id() const = 0;
+    virtual i18n::S Title() const = 0;
+
+    // Draws the panel into the current host region: BeginChild, DrawContent, EndChild.
+    void Draw(AppContext& context);
+    // The panel's numbers (stats.json) and arrays (.npy). Pure: no GL, callable without a window.
+    virtual void Export(AppContext& context, ExportSink& sink);
+    // True while a background task this panel needs for its current view is still running.
+    virtual bool Busy() const { return false; }
+    // Progress of that task in [0, 1], for the status bar.
+    virtual float Progress() const { return 0.0f; }
+
+    const KeyTable& Keys();
+    // Screen rectangle of the panel's figure (its canvas) in the last drawn frame; the whole panel
+    // region when the panel marked none. Used by File > Export figure.
+    ImVec2 FigureMin() const { return m_figure_min; }
+    ImVec2 FigureMax() const { return m_figure_max; }
+
+protected:
+    virtual void DrawContent(AppContext& context) = 0;
+    // Binds the panel's settable fields; called once, lazily. Fields must outlive the panel.
+    virtual void BindKeys(KeyTable& keys) { (void)keys; }
+    // Marks the figure rectangle (screen coordinates) drawn this frame.
+    void MarkFigure(ImVec2 min, ImVec2 max);
+
+private:
+    KeyTable m_keys;
+    bool m_keys_bound = false;
+    bool m_figure_marked = false;
+    ImVec2 m_figure_min{0, 0};
+    ImVec2 m_figure_max{0, 0};
+};
+
+using PanelFactory = std::function<std::unique_ptr<Panel>()>;
+
+// Registers a panel type at static-initialisation time; `order` sorts the navigation list.
+struct PanelRegistration {
+    PanelRegistration(int order, const char* id, PanelFactory factory);
+};
+
+// A fresh instance of every registered panel, in navigation order.
+std::vector<std::unique_ptr<Panel>> CreateAllPanels();
+// The registered ids, in navigation order.
+std::vector<std::string> RegisteredPanelIds();
+
+#define LENS_REGISTER_PANEL(Type, order, id)                                                   \
+    namespace {                                                                                \
+    const ::lens::app::PanelRegistration kRegistration##Type(order, id, [] {                   \
+        return std::unique_ptr<::lens::app::Panel>(std::make_unique<Type>());                  \
+    });                                                                                        \
+    }
+
+}  // namespace lens::app

@@ -1,0 +1,49 @@
+// app/widgets/zoom_view.hpp: pan and zoom over a content rectangle (an image in pixels, a matrix
+// in entries) shown in a screen region. Content coordinates: x right, y down, origin top-left, in
+// content units (doubles, so matrices with billions of rows keep sub-entry precision).
+#pragma once
+
+#include <imgui.h>
+
+namespace lens::app {
+
+struct ContentRect {
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // [x0, x1) x [y0, y1) in content units
+};
+
+class ZoomView {
+public:
+    // Sets the content size; resets to fit when it changed.
+    void SetContent(double width, double height);
+    // Handles wheel (zoom about the pointer), left-drag (pan) and double-click (fit) for an item
+    // occupying [min, min + size). Call after an InvisibleButton/ItemAdd covering the region.
+    void HandleInput(ImVec2 min, ImVec2 size, bool hovered, bool active);
+    void Fit();
+    // Sets an exact zoom (screen pixels per content unit), centred on the content, at the next
+    // HandleInput; zero or negative means fit.
+    void RequestZoom(double zoom);
+    // Zoom in screen pixels per content unit.
+    double Zoom() const { return m_zoom; }
+    // Largest zoom allowed (pixels per content unit).
+    void SetMaxZoom(double max_zoom) { m_max_zoom = max_zoom; }
+
+    ImVec2 ContentToScreen(double x, double y) const;
+    void ScreenToContent(ImVec2 p, double* x, double* y) const;
+    // The part of the content visible in the region, clipped to the content.
+    ContentRect Visible() const;
+    ImVec2 RegionMin() const { return m_min; }
+    ImVec2 RegionSize() const { return m_size; }
+
+private:
+    void Clamp();
+    double m_width = 0, m_height = 0;
+    double m_center_x = 0, m_center_y = 0;  // content point at the region's centre
+    double m_zoom = 1;
+    double m_max_zoom = 64;
+    bool m_needs_fit = true;
+    double m_requested_zoom = 0;  // > 0: apply at the next HandleInput
+    ImVec2 m_min{0, 0};
+    ImVec2 m_size{1, 1};
+};
+
+}  // namespace lens::app
