@@ -165,7 +165,8 @@ struct App::Impl {
                          ImVec2* figure_max, std::string* error);
     bool WritePng(const std::string& path, int width, int height, const std::vector<std::uint8_t>& rgba,
                   std::string* error);
-    void ExportFigure(const PendingExport& request);
+    // Renders the UI at `request.scale` times a base size and writes the current panel's figure.
+    bool ExportFigure(const PendingExport& request, int base_width, int base_height);
 };
 
 App::App() : m_impl(std::make_unique<Impl>()) {}
@@ -552,50 +553,57 @@ bool App::Impl::WritePng(const std::string& path, int width, int height, const s
     return true;
 }
 
-void App::Impl::ExportFigure(const PendingExport& request) {
-    int fb_w = 0, fb_h = 0;
-    glfwGetWindowSize(window, &fb_w, &fb_h);
-    const float scale = dpi_scale * static_cast<float>(request.scale);
+bool App::Impl::ExportFigure(const PendingExport& request, int base_width, int base_height) {
     const float factor = static_cast<float>(request.scale);
+    const float scale = dpi_scale * factor;
+    const int width = static_cast<int>(static_cast<float>(base_width) * scale);
+    const int height = static_cast<int>(static_cast<float>(base_height) * scale);
     std::vector<std::uint8_t> rgba;
     ImVec2 fmin, fmax;
     std::string error;
-    const int width = static_cast<int>(static_cast<float>(fb_w) * factor * dpi_scale);
-    const int height = static_cast<int>(static_cast<float>(fb_h) * factor * dpi_scale);
-    const bool ok = RenderOffscreen(width, height, scale, &rgba, &fmin, &fmax, &error);
+    const bool rendered = RenderOffscreen(width, height, scale, &rgba, &fmin, &fmax, &error);
     EnsureFonts(dpi_scale);
     char message[1400];
-    if (!ok) {
-        std::snprintf(message, sizeof message, Tr(S::ExportFailed), request.path.c_str(), error.c_str());
-        status = message;
-        status_is_error = true;
-        return;
+    bool written = false;
+    if (rendered) {
+        const int x0 = std::clamp(static_cast<int>(fmin.x), 0, width - 1);
+        const int y0 = std::clamp(static_cast<int>(fmin.y), 0, height - 1);
+        const int x1 = std::clamp(static_cast<int>(fmax.x), x0 + 1, width);
+        const int y1 = std::clamp(static_cast<int>(fmax.y), y0 + 1, height);
+        const int cw = x1 - x0, ch = y1 - y0;
+        std::vector<std::uint8_t> crop(static_cast<size_t>(cw) * static_cast<size_t>(ch) * 4);
+        for (int y = 0; y < ch; ++y)
+            std::copy_n(rgba.data() + (static_cast<size_t>(y0 + y) * static_cast<size_t>(width) + static_cast<size_t>(x0)) * 4,
+                        static_cast<size_t>(cw) * 4, crop.data() + static_cast<size_t>(y) * static_cast<size_t>(cw) * 4);
+        written = WritePng(request.path, cw, ch, crop, &error);
+        if (written) std::snprintf(message, sizeof message, Tr(S::ExportSaved), request.path.c_str(), cw, ch);
     }
-    const int x0 = std::clamp(static_cast<int>(fmin.x), 0, width), y0 = std::clamp(static_cast<int>(fmin.y), 0, height);
-    const int x1 = std::clamp(static_cast<int>(fmax.x), x0 + 1, width), y1 = std::clamp(static_cast<int>(fmax.y), y0 + 1, height);
-    const int cw = x1 - x0, ch = y1 - y0;
-    std::vector<std::uint8_t> crop(static_cast<size_t>(cw) * static_cast<size_t>(ch) * 4);
-    for (int y = 0; y < ch; ++y)
-        std::copy_n(rgba.data() + (static_cast<size_t>(y0 + y) * static_cast<size_t>(width) + static_cast<size_t>(x0)) * 4,
-                    static_cast<size_t>(cw) * 4, crop.data() + static_cast<size_t>(y) * static_cast<size_t>(cw) * 4);
-    if (WritePng(request.path, cw, ch, crop, &error)) {
-        std::snprintf(message, sizeof message, Tr(S::ExportSaved), request.path.c_str(), cw, ch);
-        status_is_error = false;
-    } else {
-        std::snprintf(message, sizeof message, Tr(S::ExportFailed), request.path.c_str(), error.c_str());
-        status_is_error = true;
-    }
+    if (!written) std::snprintf(message, sizeof message, Tr(S::ExportFailed), request.path.c_str(), error.c_str());
     status = message;
+    status_is_error = !written;
+    return written;
 }
 
 // [SECTION] Main loop
 
 int App::Run() {
     Impl& s = *m_impl;
-    const bool headless = !s.options.screenshot_path.empty();
+    const bool headless = !s.options.screenshot_path.empty() || !s.options.figure_path.empty();
     if (int code = s.InitWindow(headless); code != kExitOk) return code;
     s.context.headless = headless;
 
+    if (!s.options.figure_path.empty()) {
+        std::error_code ec;
+        if (fs::exists(s.options.figure_path, ec)) {
+            std::fprintf(stderr, "matrixlens: %s already exists; not overwriting it\n", s.options.figure_path.c_str());
+            return kExitOutputFailed;
+        }
+        const int scale = std::clamp(static_cast<int>(s.options.scale), 1, 4);
+        const bool ok = s.ExportFigure(Impl::PendingExport{s.options.figure_path, scale}, s.options.width, s.options.height);
+        std::fprintf(ok ? stdout : stderr, "matrixlens: %s\n", s.status.c_str());
+        if (!ok) return kExitOutputFailed;
+        if (s.options.screenshot_path.empty()) return kExitOk;
+    }
     if (headless) {
         std::vector<std::uint8_t> rgba;
         ImVec2 fmin, fmax;
@@ -633,7 +641,9 @@ int App::Run() {
         if (s.pending_export) {
             auto request = *s.pending_export;
             s.pending_export.reset();
-            s.ExportFigure(request);
+            int win_w = 0, win_h = 0;
+            glfwGetWindowSize(s.window, &win_w, &win_h);
+            s.ExportFigure(request, win_w, win_h);
         }
     }
     return kExitOk;

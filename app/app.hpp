@@ -30,6 +30,7 @@ struct AppOptions {
     int height = 800;                                        // window / screenshot height, px
     float scale = 1.0f;                                      // screenshot UI scale (1, 2, 4)
     std::string export_dir;                                  // non-empty: write stats.json + .npy
+    std::string figure_path;                                 // non-empty: write the panel's figure PNG (as File > Export figure) and exit
     std::string hover;                                       // "x,y": simulated pointer for screenshots
 };
 

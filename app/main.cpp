@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
     cli.add_option("--size", size, "window or screenshot size WxH (default 1280x800)");
     cli.add_option("--scale", options.scale, "screenshot UI scale, 1 to 4 (default 1)")->check(CLI::Range(1.0f, 4.0f));
     cli.add_option("--export", options.export_dir, "write the panel's numbers (stats.json) and arrays (.npy) into DIR");
+    cli.add_option("--figure", options.figure_path,
+                   "write the panel's figure as PNG (as File > Export figure; --scale 1, 2 or 4), never overwriting");
     cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
     cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
     cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");
@@ -85,7 +87,7 @@ int main(int argc, char** argv) {
     if (int code = app.Prepare(options); code != kExitOk) return code;
     if (!options.export_dir.empty()) {
         if (int code = app.ExportNumbers(); code != kExitOk) return code;
-        if (options.screenshot_path.empty()) return kExitOk;  // numbers only: no window needed
+        if (options.screenshot_path.empty() && options.figure_path.empty()) return kExitOk;  // numbers only: no window
     }
     return app.Run();
 }

@@ -30,8 +30,11 @@ void ZoomView::Clamp() {
 
 void ZoomView::HandleInput(ImVec2 min, ImVec2 size, bool hovered, bool active) {
     m_min = min;
-    m_size = ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f));
+    const ImVec2 new_size(std::max(size.x, 1.0f), std::max(size.y, 1.0f));
+    if (m_fitted && (new_size.x != m_size.x || new_size.y != m_size.y)) m_needs_fit = true;
+    m_size = new_size;
     if (m_needs_fit) {
+        m_fitted = m_requested_zoom <= 0;
         m_zoom = std::min(m_size.x / std::max(m_width, 1e-9), m_size.y / std::max(m_height, 1e-9));
         m_center_x = m_width * 0.5;
         m_center_y = m_height * 0.5;
@@ -45,6 +48,7 @@ void ZoomView::HandleInput(ImVec2 min, ImVec2 size, bool hovered, bool active) {
     if (hovered && io.MouseWheel != 0.0f) {
         double before_x = 0, before_y = 0;
         ScreenToContent(io.MousePos, &before_x, &before_y);
+        m_fitted = false;
         m_zoom *= std::pow(1.25, static_cast<double>(io.MouseWheel));
         Clamp();
         // Keep the content point under the pointer fixed.
@@ -53,7 +57,8 @@ void ZoomView::HandleInput(ImVec2 min, ImVec2 size, bool hovered, bool active) {
         m_center_x += before_x - after_x;
         m_center_y += before_y - after_y;
     }
-    if (active && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0.0f)) {
+    if (active && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0.0f) && (io.MouseDelta.x != 0 || io.MouseDelta.y != 0)) {
+        m_fitted = false;
         m_center_x -= io.MouseDelta.x / m_zoom;
         m_center_y -= io.MouseDelta.y / m_zoom;
     }

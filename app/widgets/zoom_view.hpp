@@ -41,6 +41,7 @@ private:
     double m_zoom = 1;
     double m_max_zoom = 64;
     bool m_needs_fit = true;
+    bool m_fitted = false;  // still showing the fitted view: refit when the region resizes
     double m_requested_zoom = 0;  // > 0: apply at the next HandleInput
     ImVec2 m_min{0, 0};
     ImVec2 m_size{1, 1};
