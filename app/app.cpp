@@ -122,6 +122,13 @@ struct App::Impl {
     bool status_is_error = false;
     bool quit = false;
     std::vector<std::string> dropped;  // paths from drag-and-drop, handled at the next frame
+    struct Shortcut {
+        int key;
+        bool shift;
+    };
+    std::vector<Shortcut> shortcuts;   // Ctrl+key presses, handled at the next frame
+    double last_input_time = 0;        // glfwGetTime() of the last input event
+    double frame_ms = 0;               // CPU time of the last interactive frame
 
     FileBrowser browser;
     bool export_dialog = false;
@@ -135,6 +142,8 @@ struct App::Impl {
     std::optional<PendingExport> pending_export;
 
     Panel& CurrentPanel() { return *panels[static_cast<size_t>(current)]; }
+    // Opens the file browser in the current image's folder.
+    void OpenBrowser() { browser.Open(context.image ? fs::path(context.image->path).parent_path().string() : std::string()); }
 
     // Loads an image; on failure keeps the current one and reports why. Returns the error.
     ImageError LoadImage(const std::string& path) {
@@ -254,9 +263,23 @@ void GlfwErrorCallback(int code, const char* description) {
     std::fprintf(stderr, "matrixlens: GLFW error %d: %s\n", code, description);
 }
 
+App::Impl* ImplOf(GLFWwindow* window) { return static_cast<App::Impl*>(glfwGetWindowUserPointer(window)); }
+
 void DropCallback(GLFWwindow* window, int count, const char** paths) {
-    auto* impl = static_cast<App::Impl*>(glfwGetWindowUserPointer(window));
-    if (impl && count > 0) impl->dropped.emplace_back(paths[0]);
+    if (auto* impl = ImplOf(window); impl && count > 0) impl->dropped.emplace_back(paths[0]);
+}
+
+// These are installed before ImGui's backend, which chains to them. Dear ImGui 1.86 samples key
+// state once per frame, so a tap shorter than a frame could be missed: shortcuts are queued here.
+void KeyCallback(GLFWwindow* window, int key, int, int action, int mods) {
+    auto* impl = ImplOf(window);
+    if (!impl) return;
+    impl->last_input_time = glfwGetTime();
+    if (action == GLFW_PRESS && (mods & GLFW_MOD_CONTROL)) impl->shortcuts.push_back({key, (mods & GLFW_MOD_SHIFT) != 0});
+}
+
+void ActivityCallback(GLFWwindow* window) {
+    if (auto* impl = ImplOf(window)) impl->last_input_time = glfwGetTime();
 }
 
 }  // namespace
@@ -291,6 +314,11 @@ int App::Impl::InitWindow(bool hidden) {
     glfwSwapInterval(1);
     glfwSetWindowUserPointer(window, this);
     glfwSetDropCallback(window, DropCallback);
+    glfwSetKeyCallback(window, KeyCallback);
+    glfwSetCursorPosCallback(window, [](GLFWwindow* w, double, double) { ActivityCallback(w); });
+    glfwSetMouseButtonCallback(window, [](GLFWwindow* w, int, int, int) { ActivityCallback(w); });
+    glfwSetScrollCallback(window, [](GLFWwindow* w, double, double) { ActivityCallback(w); });
+    glfwSetWindowSizeCallback(window, [](GLFWwindow* w, int, int) { ActivityCallback(w); });
     if (!hidden) {
         float xs = 1, ys = 1;
         glfwGetWindowContentScale(window, &xs, &ys);
@@ -345,7 +373,7 @@ void App::Impl::Shutdown() {
 void App::Impl::DrawMenuBar(bool interactive) {
     if (!ImGui::BeginMainMenuBar()) return;
     if (ImGui::BeginMenu(Tr(S::MenuFile))) {
-        if (ImGui::MenuItem(Tr(S::MenuOpenImage), "Ctrl+O")) browser.Open("");
+        if (ImGui::MenuItem(Tr(S::MenuOpenImage), "Ctrl+O")) OpenBrowser();
         if (ImGui::MenuItem(Tr(S::MenuExportFigure), "Ctrl+E")) export_dialog = true;
         ImGui::Separator();
         if (ImGui::MenuItem(Tr(S::MenuQuit), "Ctrl+Q")) quit = true;
@@ -421,12 +449,16 @@ void App::Impl::Frame(bool interactive) {
     if (interactive) {
         for (const auto& path : dropped) LoadImage(path);
         dropped.clear();
-        const bool ctrl = io.KeyCtrl;
-        if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_O, false)) browser.Open("");
-        if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_E, false)) export_dialog = true;
-        if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) quit = true;
-        if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_TAB, false))
-            current = (current + (io.KeyShift ? static_cast<int>(panels.size()) - 1 : 1)) % static_cast<int>(panels.size());
+        for (const Shortcut& shortcut : shortcuts) {
+            if (shortcut.key == GLFW_KEY_O) OpenBrowser();
+            if (shortcut.key == GLFW_KEY_E) export_dialog = true;
+            if (shortcut.key == GLFW_KEY_Q) quit = true;
+            if (shortcut.key == GLFW_KEY_TAB) {
+                const int n = static_cast<int>(panels.size());
+                current = (current + (shortcut.shift ? n - 1 : 1)) % n;
+            }
+        }
+        shortcuts.clear();
     }
 
     DrawMenuBar(interactive);
@@ -483,7 +515,7 @@ void App::Impl::Frame(bool interactive) {
         ImGui::TextUnformatted(status.c_str());
     if (interactive) {
         char fps[32];
-        std::snprintf(fps, sizeof fps, Tr(S::StatusFps), static_cast<double>(io.Framerate));
+        std::snprintf(fps, sizeof fps, Tr(S::StatusFrameTime), frame_ms);
         ImGui::SameLine(display.x - ImGui::CalcTextSize(fps).x - ImGui::GetStyle().WindowPadding.x);
         ImGui::TextDisabled("%s", fps);
     }
@@ -620,11 +652,13 @@ int App::Run() {
     }
 
     while (!glfwWindowShouldClose(s.window) && !s.quit) {
-        // Sleep while idle; keep polling while a panel computes in the background.
-        if (s.CurrentPanel().Busy())
-            glfwWaitEventsTimeout(1.0 / 60.0);
+        // Render at display rate while the user interacts (popups and hover need follow-up
+        // frames) or a panel computes in the background; otherwise sleep until an event.
+        if (s.CurrentPanel().Busy() || glfwGetTime() - s.last_input_time < 1.0)
+            glfwPollEvents();
         else
-            glfwWaitEventsTimeout(0.25);
+            glfwWaitEventsTimeout(0.5);
+        const double frame_start = glfwGetTime();
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
@@ -637,6 +671,7 @@ int App::Run() {
         glClearColor(0.086f, 0.090f, 0.106f, 1.0f);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        s.frame_ms = (glfwGetTime() - frame_start) * 1000.0;
         glfwSwapBuffers(s.window);
         if (s.pending_export) {
             auto request = *s.pending_export;
