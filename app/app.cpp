@@ -110,7 +110,9 @@ struct App::Impl {
     std::vector<std::unique_ptr<Panel>> panels;
     int current = 0;
     AppContext context;
-    TaskRunner tasks;
+    // Two workers: a long computation (applying a large convolution) must not hold up the
+    // canvas rasters of the next frame.
+    TaskRunner tasks{2};
 
     GLFWwindow* window = nullptr;
     bool imgui_ready = false;
@@ -223,6 +225,10 @@ int App::Prepare(const AppOptions& options) {
             std::fprintf(stderr, "matrixlens: --set %s=%s: %s\n", key.c_str(), value.c_str(), error.c_str());
             return kExitBadArguments;
         }
+    }
+    if (std::string problem = s.CurrentPanel().ValidateKeys(); !problem.empty()) {
+        std::fprintf(stderr, "matrixlens: invalid settings for panel '%s': %s\n", s.CurrentPanel().Id(), problem.c_str());
+        return kExitBadArguments;
     }
     i18n::Language language = i18n::Language::English;
     if (options.language) {

@@ -29,6 +29,10 @@ void ExportSink::ArrayU8(const std::string& name, std::vector<std::uint8_t> valu
     m_arrays.push_back(std::move(array));
 }
 
+void ExportSink::File(const std::string& file_name, std::function<bool(const std::string&, std::string*)> write) {
+    m_files.emplace_back(file_name, std::move(write));
+}
+
 bool ExportSink::WriteTo(const std::string& directory, std::string* error) const {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -53,6 +57,8 @@ bool ExportSink::WriteTo(const std::string& directory, std::string* error) const
                               : WriteNpy(path, std::span<const float>(array.f32), std::span<const Index>(array.shape), error);
         if (!ok) return false;
     }
+    for (const auto& [name, write] : m_files)
+        if (!write((fs::path(directory) / name).string(), error)) return false;
     return true;
 }
 

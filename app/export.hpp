@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ public:
     // An array written as NAME.npy (uint8, C order).
     void ArrayU8(const std::string& name, std::vector<std::uint8_t> values, std::vector<Index> shape);
 
+    // Any other file (e.g. a MatrixMarket matrix): `write(path, error)` is called by WriteTo.
+    void File(const std::string& file_name, std::function<bool(const std::string& path, std::string* error)> write);
+
     const nlohmann::json& Stats() const { return m_stats; }
     // Creates DIR if needed and writes everything. False with a message when anything fails.
     bool WriteTo(const std::string& directory, std::string* error) const;
@@ -38,6 +42,7 @@ private:
     };
     nlohmann::json m_stats = nlohmann::json::object();
     std::vector<Array> m_arrays;
+    std::vector<std::pair<std::string, std::function<bool(const std::string&, std::string*)>>> m_files;
 };
 
 }  // namespace lens::app

@@ -30,6 +30,7 @@ public:
     int Width() const { return m_color.Width(); }
     int Height() const { return m_color.Height(); }
     const Texture& Color() const { return m_color; }
+    void SetFilter(Filter filter) { m_color.SetFilter(filter); }
     bool Valid() const { return m_fbo != 0; }
 
 private:

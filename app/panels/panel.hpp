@@ -30,6 +30,9 @@ public:
     void Draw(AppContext& context);
     // The panel's numbers (stats.json) and arrays (.npy). Pure: no GL, callable without a window.
     virtual void Export(AppContext& context, ExportSink& sink);
+    // Checks the settable keys together, after the command line set them (fields valid alone may
+    // clash, e.g. groups not dividing channels). Returns "" when fine, else the message (exit 2).
+    virtual std::string ValidateKeys() { return {}; }
     // True while a background task this panel needs for its current view is still running.
     virtual bool Busy() const { return false; }
     // Progress of that task in [0, 1], for the status bar.

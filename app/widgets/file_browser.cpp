@@ -18,7 +18,7 @@ using i18n::Tr;
 bool IsImageName(const std::string& name) {
     std::string ext = fs::path(name).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pnm", ".ppm", ".pgm", ".psd", ".hdr"})
+    for (const char* known : {".png", ".jpg", ".jpeg", ".bmp"})
         if (ext == known) return true;
     return false;
 }

@@ -15,13 +15,25 @@ void ZoomView::SetContent(double width, double height) {
 
 void ZoomView::Fit() { m_needs_fit = true; }
 
+void ZoomView::Pan(float dx, float dy) {
+    m_fitted = false;
+    m_center_x -= dx / m_zoom;
+    m_center_y -= dy / (m_zoom * m_aspect);
+    Clamp();
+}
+
 void ZoomView::RequestZoom(double zoom) {
     m_needs_fit = true;
     m_requested_zoom = zoom > 0 ? zoom : 0;
 }
 
+double ZoomView::FitZoom() const {
+    const double fx = m_size.x / std::max(m_width, 1e-9), fy = m_size.y / std::max(m_height, 1e-9);
+    return m_stretch ? fx : std::min(fx, fy);
+}
+
 void ZoomView::Clamp() {
-    const double fit = std::min(m_size.x / std::max(m_width, 1e-9), m_size.y / std::max(m_height, 1e-9));
+    const double fit = FitZoom();
     m_zoom = std::clamp(m_zoom, fit * 0.5, std::max(m_max_zoom, fit));
     // Keep at least part of the content in view.
     m_center_x = std::clamp(m_center_x, 0.0, m_width);
@@ -35,7 +47,8 @@ void ZoomView::HandleInput(ImVec2 min, ImVec2 size, bool hovered, bool active) {
     m_size = new_size;
     if (m_needs_fit) {
         m_fitted = m_requested_zoom <= 0;
-        m_zoom = std::min(m_size.x / std::max(m_width, 1e-9), m_size.y / std::max(m_height, 1e-9));
+        m_zoom = FitZoom();
+        m_aspect = m_stretch ? (m_size.y / std::max(m_height, 1e-9)) / m_zoom : 1.0;
         m_center_x = m_width * 0.5;
         m_center_y = m_height * 0.5;
         m_needs_fit = false;
@@ -60,7 +73,7 @@ void ZoomView::HandleInput(ImVec2 min, ImVec2 size, bool hovered, bool active) {
     if (active && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0.0f) && (io.MouseDelta.x != 0 || io.MouseDelta.y != 0)) {
         m_fitted = false;
         m_center_x -= io.MouseDelta.x / m_zoom;
-        m_center_y -= io.MouseDelta.y / m_zoom;
+        m_center_y -= io.MouseDelta.y / (m_zoom * m_aspect);
     }
     if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
         m_needs_fit = true;
@@ -70,12 +83,12 @@ void ZoomView::HandleInput(ImVec2 min, ImVec2 size, bool hovered, bool active) {
 
 ImVec2 ZoomView::ContentToScreen(double x, double y) const {
     return ImVec2(static_cast<float>(m_min.x + m_size.x * 0.5 + (x - m_center_x) * m_zoom),
-                  static_cast<float>(m_min.y + m_size.y * 0.5 + (y - m_center_y) * m_zoom));
+                  static_cast<float>(m_min.y + m_size.y * 0.5 + (y - m_center_y) * m_zoom * m_aspect));
 }
 
 void ZoomView::ScreenToContent(ImVec2 p, double* x, double* y) const {
     *x = m_center_x + (p.x - m_min.x - m_size.x * 0.5) / m_zoom;
-    *y = m_center_y + (p.y - m_min.y - m_size.y * 0.5) / m_zoom;
+    *y = m_center_y + (p.y - m_min.y - m_size.y * 0.5) / (m_zoom * m_aspect);
 }
 
 ContentRect ZoomView::Visible() const {

@@ -19,11 +19,17 @@ public:
     // occupying [min, min + size). Call after an InvisibleButton/ItemAdd covering the region.
     void HandleInput(ImVec2 min, ImVec2 size, bool hovered, bool active);
     void Fit();
+    // Moves the view by a screen-space offset (px), as a drag does.
+    void Pan(float dx, float dy);
     // Sets an exact zoom (screen pixels per content unit), centred on the content, at the next
     // HandleInput; zero or negative means fit.
     void RequestZoom(double zoom);
-    // Zoom in screen pixels per content unit.
+    // Zoom in screen pixels per content unit, horizontally (vertically it is Zoom() * Aspect()).
     double Zoom() const { return m_zoom; }
+    double Aspect() const { return m_aspect; }
+    // Stretch: fit the content to the region on both axes (entries become rectangles), for very
+    // tall or wide matrices such as im2col. Off by default (square entries).
+    void SetStretch(bool stretch) { m_stretch = stretch; }
     // Largest zoom allowed (pixels per content unit).
     void SetMaxZoom(double max_zoom) { m_max_zoom = max_zoom; }
 
@@ -36,9 +42,12 @@ public:
 
 private:
     void Clamp();
+    double FitZoom() const;
     double m_width = 0, m_height = 0;
     double m_center_x = 0, m_center_y = 0;  // content point at the region's centre
     double m_zoom = 1;
+    double m_aspect = 1;  // vertical zoom / horizontal zoom
+    bool m_stretch = false;
     double m_max_zoom = 64;
     bool m_needs_fit = true;
     bool m_fitted = false;  // still showing the fitted view: refit when the region resizes

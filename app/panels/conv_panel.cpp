@@ -1,0 +1,868 @@
+// app/panels/conv_panel.cpp: "Convolution as a matrix". The notes' central picture: a
+// convolution is a product with a huge, sparse matrix whose rows repeat one pattern of shared
+// weights, so running it as a dense GEMM wastes almost all the work.
+//
+// [SECTION] Spec, presets and keys
+// [SECTION] Building the operator (memoised on the spec)
+// [SECTION] Apply to the image (four ways, timed on the task runner)
+// [SECTION] Drawing: editors, statistics, canvases, linked grids
+// [SECTION] Export
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include <lens/conv.hpp>
+#include <lens/im2col.hpp>
+#include <lens/memo.hpp>
+
+#include "../app_context.hpp"
+#include "../export.hpp"
+#include "../widgets/heatmap.hpp"
+#include "../widgets/matrix_canvas.hpp"
+#include "panel.hpp"
+
+namespace lens::app {
+namespace {
+
+using i18n::S;
+using i18n::Tr;
+
+// [SECTION] Spec, presets and keys
+
+constexpr const char* kPresetKeys[] = {"conv1d_256_k3", "conv1d_256_c64", "conv2d_256_c64", "depthwise", "pointwise", "small"};
+constexpr S kPresetNames[] = {S::ConvPreset1d, S::ConvPreset1dC64, S::ConvPreset2d, S::ConvPresetDepthwise,
+                              S::ConvPresetPointwise, S::ConvPresetSmall};
+
+enum class KernelChoice { Seeded = 0, Identity, Box, Sharpen, SobelX, SobelY };
+constexpr const char* kKernelKeys[] = {"random", "identity", "box", "sharpen", "sobel_x", "sobel_y"};
+constexpr S kKernelNames[] = {S::ConvKernelRandom, S::ConvKernelIdentity, S::ConvKernelBox,
+                              S::ConvKernelSharpen, S::ConvKernelSobelX, S::ConvKernelSobelY};
+
+// Dense materialisation for the "dense GEMM" timing is capped at this many matrix entries (floats);
+// the input is cropped until the expanded matrix fits.
+constexpr Count kDenseBudget = 16LL * 1024 * 1024;
+// im2col + GEMM is refused above this many im2col entries (1 GiB of floats).
+constexpr Count kIm2colBudget = 256LL * 1024 * 1024;
+// matrix.mtx is written only up to this many non-zeros (the issue's limit).
+constexpr Count kMtxBudget = 5'000'000;
+
+std::string PaddingText(const ConvSpec& spec) {
+    switch (spec.padding_mode) {
+        case PaddingMode::Valid: return "valid";
+        case PaddingMode::Same: return "same";
+        case PaddingMode::Full: return "full";
+        default: return std::to_string(spec.padding);
+    }
+}
+
+struct Built {
+    std::shared_ptr<const ConvOperator> op;       // the last valid operator (kept while the spec is invalid)
+    std::shared_ptr<const Im2colMatrix> im2col;   // group 0's im2col matrix
+    std::vector<SpecIssue> issues;                // of the current spec; empty when valid
+    std::uint64_t op_generation = 0;              // bumps when `op` changes
+};
+
+struct ApplyKey {
+    ConvSpec spec;
+    std::uint64_t image_version = 0;
+    int kernel = 0;
+    bool operator==(const ApplyKey&) const = default;
+};
+
+struct Method {
+    S name;
+    double ms = NAN;        // median wall time
+    double max_diff = NAN;  // max |y - y_direct| (on the crop for the dense way)
+    std::string note;       // why it did not run, or what it ran on
+    bool on_crop = false;   // measured on a crop, so not comparable with the full-size times
+};
+
+struct ApplyResult {
+    Grid<float> input;   // channel 0 of the input, as fed to the convolution
+    Grid<float> output;  // channel 0 of the output (direct loops)
+    float out_lo = 0, out_hi = 1;
+    std::vector<Method> methods;
+    Index crop = 0;  // side of the crop used for the dense way
+};
+
+// Sets every kernel slice to one classic kernel (divided by the input channels it sums over).
+std::optional<std::vector<float>> KernelWeights(const ConvOperator& op, KernelChoice choice) {
+    const ConvSpec& s = op.Spec();
+    const Index kh = s.kernel_h, kw = s.kernel_w, per = s.in_channels / s.groups;
+    std::vector<float> k(static_cast<size_t>(kh * kw), 0.0f);
+    auto at = [&](Index y, Index x) -> float& { return k[static_cast<size_t>(y * kw + x)]; };
+    const Index cy = kh / 2, cx = kw / 2;
+    switch (choice) {
+        case KernelChoice::Seeded: return std::nullopt;
+        case KernelChoice::Identity: at(cy, cx) = 1; break;
+        case KernelChoice::Box:
+            for (auto& v : k) v = 1.0f / static_cast<float>(kh * kw);
+            break;
+        case KernelChoice::Sharpen:
+            for (auto& v : k) v = -1.0f / static_cast<float>(kh * kw);
+            at(cy, cx) += 2.0f;
+            break;
+        case KernelChoice::SobelX:
+        case KernelChoice::SobelY: {
+            // Sobel generalised to any size: derivative along one axis times smoothing along the other.
+            for (Index y = 0; y < kh; ++y)
+                for (Index x = 0; x < kw; ++x) {
+                    const float dy = static_cast<float>(y - cy), dx = static_cast<float>(x - cx);
+                    const float smooth_y = 1.0f + (kh > 1 ? 1.0f - std::fabs(dy) / static_cast<float>(std::max<Index>(cy, 1)) : 0.0f);
+                    const float smooth_x = 1.0f + (kw > 1 ? 1.0f - std::fabs(dx) / static_cast<float>(std::max<Index>(cx, 1)) : 0.0f);
+                    at(y, x) = choice == KernelChoice::SobelX ? dx * smooth_y : dy * smooth_x;
+                }
+            break;
+        }
+    }
+    std::vector<float> weights(static_cast<size_t>(op.Stats().weights));
+    for (size_t i = 0; i < weights.size(); ++i) weights[i] = k[i % k.size()] / static_cast<float>(per);
+    return weights;
+}
+
+// The image as the convolution's C,H,W input: resized to in_h x in_w; three channels take R, G, B,
+// others the luminance. 1-D specs take the middle row.
+std::vector<float> ImageInput(const Image& image, const ConvSpec& spec) {
+    const Index h = spec.in_h, w = spec.in_w;
+    const int rh = spec.dims == 1 ? std::max(1, image.height) : static_cast<int>(h);
+    Image resized = ResizeRgb(image, static_cast<int>(w), rh);
+    std::vector<float> x(static_cast<size_t>(spec.in_channels * h * w));
+    const int row_offset = spec.dims == 1 ? rh / 2 : 0;
+    for (Index c = 0; c < spec.in_channels; ++c)
+        for (Index y = 0; y < h; ++y)
+            for (Index xx = 0; xx < w; ++xx) {
+                const size_t at = (static_cast<size_t>(y + row_offset) * static_cast<size_t>(w) + static_cast<size_t>(xx)) * 3;
+                const float r = resized.rgb[at] / 255.0f, g = resized.rgb[at + 1] / 255.0f, b = resized.rgb[at + 2] / 255.0f;
+                float v = 0.2126f * r + 0.7152f * g + 0.0722f * b;
+                if (spec.in_channels == 3) v = c == 0 ? r : c == 1 ? g : b;
+                x[static_cast<size_t>((c * h + y) * w + xx)] = v;
+            }
+    return x;
+}
+
+template <class F>
+double MedianMs(int repeats, F&& run) {
+    std::vector<double> times;
+    for (int i = 0; i < repeats; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        run();
+        times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+double MaxDiff(const std::vector<float>& a, const std::vector<float>& b) {
+    double m = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, static_cast<double>(std::fabs(a[i] - b[i])));
+    return m;
+}
+
+ApplyResult ComputeApply(const ApplyKey& key, std::shared_ptr<const Image> image, TaskContext& context) {
+    ApplyResult result;
+    auto created = ConvOperator::Create(key.spec);
+    if (!created) return result;
+    ConvOperator op = std::move(*created);
+    if (auto weights = KernelWeights(op, static_cast<KernelChoice>(key.kernel))) op.SetWeights(std::move(*weights));
+    const ConvSpec& s = op.Spec();
+    const ConvStats& st = op.Stats();
+    const std::vector<float> x = ImageInput(*image, s);
+    // Big layers are timed once; small ones three times (median).
+    const int repeats = st.useful_macs > 200'000'000 ? 1 : 3;
+
+    std::vector<float> y_direct(static_cast<size_t>(st.rows));
+    Method direct{S::ConvWayDirect, NAN, NAN, {}, false};
+    direct.ms = MedianMs(repeats, [&] { ConvDirect(op, x, y_direct); });
+    direct.max_diff = 0;
+    context.SetProgress(0.25f);
+    context.ThrowIfCancelled();
+
+    Method structured{S::ConvWayStructured, NAN, NAN, {}, false};
+    {
+        const std::vector<float> xo = ChwToOrder(op, x, true);
+        std::vector<float> yo(static_cast<size_t>(st.rows));
+        structured.ms = MedianMs(repeats, [&] { op.Apply(xo, yo); });
+        structured.max_diff = MaxDiff(OrderToChw(op, yo, false), y_direct);
+    }
+    context.SetProgress(0.5f);
+    context.ThrowIfCancelled();
+
+    Method im2col{S::ConvWayIm2col, NAN, NAN, {}, false};
+    {
+        std::vector<float> y(static_cast<size_t>(st.rows));
+        std::string why;
+        bool ok = true;
+        im2col.ms = MedianMs(repeats, [&] { ok = ConvIm2colGemm(op, x, y, kIm2colBudget, &why); });
+        if (ok) im2col.max_diff = MaxDiff(y, y_direct);
+        else {
+            im2col.ms = NAN;
+            im2col.note = why;
+        }
+    }
+    context.SetProgress(0.75f);
+    context.ThrowIfCancelled();
+
+    // Dense GEMM on the materialised matrix: on a crop small enough to materialise.
+    Method dense{S::ConvWayDense, NAN, NAN, {}, false};
+    {
+        ConvSpec crop = s;
+        auto fits = [&](const ConvSpec& c) {
+            auto stats = ComputeConvStats(c);
+            return stats && stats->dense_macs <= kDenseBudget;
+        };
+        while (!fits(crop) && (crop.in_h > 1 || crop.in_w > 1)) {
+            crop.in_h = std::max<Index>(1, crop.in_h * 3 / 4);
+            crop.in_w = std::max<Index>(1, crop.in_w * 3 / 4);
+            if (crop.dims == 1) crop.in_h = 1;
+        }
+        auto crop_op = fits(crop) ? ConvOperator::Create(crop) : std::nullopt;
+        if (crop_op) {
+            crop_op->SetWeights(std::vector<float>(op.Weights().begin(), op.Weights().end()));
+            std::vector<float> xc(static_cast<size_t>(crop_op->Cols()));
+            for (Index c = 0; c < crop.in_channels; ++c)
+                for (Index y = 0; y < crop.in_h; ++y)
+                    for (Index xx = 0; xx < crop.in_w; ++xx)
+                        xc[static_cast<size_t>((c * crop.in_h + y) * crop.in_w + xx)] = x[static_cast<size_t>((c * s.in_h + y) * s.in_w + xx)];
+            std::vector<float> yd(static_cast<size_t>(crop_op->Rows())), yc(yd.size());
+            std::string why;
+            auto matrix = ToDense(*crop_op, kDenseBudget, &why);
+            if (matrix) {
+                const double dense_ms = MedianMs(3, [&] { ConvDenseGemm(*crop_op, *matrix, xc, yd); });
+                const double direct_ms = MedianMs(3, [&] { ConvDirect(*crop_op, xc, yc); });
+                dense.ms = dense_ms;
+                dense.max_diff = MaxDiff(yd, yc);
+                char note[200];
+                if (crop.in_h == s.in_h && crop.in_w == s.in_w)
+                    std::snprintf(note, sizeof note, Tr(S::ConvDenseFull), dense_ms / std::max(direct_ms, 1e-9));
+                else {
+                    // The crop's matrix is far denser than the full one, so its time says little; the
+                    // rate it measured, applied to the full matrix's rows x cols MACs, says how long a
+                    // dense GEMM on the real matrix would take here.
+                    const double rate = static_cast<double>(crop_op->Stats().dense_macs) / std::max(dense_ms, 1e-9);
+                    const double full_s = static_cast<double>(st.dense_macs) / rate / 1000.0;
+                    std::snprintf(note, sizeof note, Tr(S::ConvDenseCrop), static_cast<long long>(crop.in_h),
+                                  static_cast<long long>(crop.in_w), FormatSI(rate * 1000.0).c_str(), full_s / 3600.0);
+                }
+                dense.note = note;
+                dense.on_crop = crop.in_h != s.in_h || crop.in_w != s.in_w;
+                result.crop = crop.in_w;
+            } else {
+                dense.note = why;
+            }
+        } else {
+            dense.note = Tr(S::ConvDenseTooLarge);
+        }
+    }
+    result.methods = {direct, structured, im2col, dense};
+
+    // Channel 0 of input and output for display.
+    result.input.Resize(static_cast<int>(s.in_w), static_cast<int>(s.in_h));
+    std::copy_n(x.begin(), result.input.data.size(), result.input.data.begin());
+    result.output.Resize(static_cast<int>(st.out_w), static_cast<int>(st.out_h));
+    std::copy_n(y_direct.begin(), result.output.data.size(), result.output.data.begin());
+    auto [lo, hi] = std::minmax_element(result.output.data.begin(), result.output.data.end());
+    result.out_lo = *lo;
+    result.out_hi = *hi;
+    context.SetProgress(1.0f);
+    return result;
+}
+
+class ConvPanel final : public Panel {
+public:
+    ConvPanel() { ApplyPreset("small"); }
+
+    const char* Id() const override { return "conv"; }
+    i18n::S Title() const override { return S::PanelConv; }
+    // Only the tab on screen polls its tasks, so only its tasks count.
+    bool Busy() const override {
+        if (m_tab == 1) return m_apply && m_apply->Busy();
+        return (m_canvas && m_canvas->Busy()) || (m_im2col_canvas && m_im2col_canvas->Busy());
+    }
+    float Progress() const override { return m_apply && m_apply->Busy() ? m_apply->Progress() : 0.5f; }
+
+    std::string ValidateKeys() override {
+        SyncSpecFromKeys();
+        auto issues = Validate(m_spec);
+        std::string message;
+        for (const auto& issue : issues) message += (message.empty() ? "" : "; ") + issue.field + ": " + issue.message;
+        return message;
+    }
+
+    void Export(AppContext& context, ExportSink& sink) override {
+        Panel::Export(context, sink);
+        SyncSpecFromKeys();
+        auto op = ConvOperator::Create(m_spec);
+        if (!op) return;
+        const ConvStats& st = op->Stats();
+        sink.Integer("dims", m_spec.dims);
+        sink.String("padding", PaddingText(m_spec));
+        sink.String("order", m_spec.order == FlatOrder::ChannelMajor ? "channel_major" : "position_major");
+        sink.Integer("rows", st.rows);
+        sink.Integer("cols", st.cols);
+        sink.Integer("out_h", st.out_h);
+        sink.Integer("out_w", st.out_w);
+        sink.Integer("nonzeros", st.nonzeros);
+        sink.Number("density", st.density);
+        sink.Integer("weights", st.weights);
+        sink.Integer("parameters", st.parameters);
+        sink.Integer("useful_macs", st.useful_macs);
+        sink.Integer("padded_macs", st.padded_macs);
+        sink.Integer("dense_macs", st.dense_macs);
+        sink.Number("gemm_utilization", st.gemm_utilization);
+        sink.Integer("im2col_rows", st.im2col_rows);
+        sink.Integer("im2col_cols", st.im2col_cols);
+        sink.Integer("im2col_entries", st.im2col_entries);
+        sink.Number("im2col_duplication", st.im2col_duplication);
+        sink.Integer("separable_weights", st.separable_weights);
+        const auto w = op->Weights();
+        sink.ArrayF32("weight", std::vector<float>(w.begin(), w.end()),
+                      {m_spec.out_channels, m_spec.in_channels / m_spec.groups, m_spec.kernel_h, m_spec.kernel_w});
+        if (m_spec.bias) {
+            const auto b = op->Bias();
+            sink.ArrayF32("bias", std::vector<float>(b.begin(), b.end()), {m_spec.out_channels});
+        }
+        if (st.nonzeros <= kMtxBudget) {
+            auto shared = std::make_shared<const ConvOperator>(std::move(*op));
+            sink.File("matrix.mtx", [shared](const std::string& path, std::string* error) {
+                return WriteMatrixMarket(*shared, path, kMtxBudget, error);
+            });
+        }
+    }
+
+protected:
+    void BindKeys(KeyTable& keys) override {
+        keys.Custom("preset", "conv1d_256_k3|conv1d_256_c64|conv2d_256_c64|depthwise|pointwise|small",
+                    "load one of the notes' cases (apply before other keys)", [this](const std::string& value) -> std::string {
+                        if (!FindConvPreset(value)) return "'" + value + "' is not a preset";
+                        ApplyPreset(value);
+                        return {};
+                    });
+        keys.Int("dims", &m_dims, 1, 2, "1-D or 2-D convolution");
+        keys.Int64("in_h", &m_in_h, 1, kMaxSide, "input height (1 for 1-D)");
+        keys.Int64("in_w", &m_in_w, 1, kMaxSide, "input width (1-D: length)");
+        keys.Int64("in_channels", &m_in_channels, 1, kMaxChannels, "input channels");
+        keys.Int64("out_channels", &m_out_channels, 1, kMaxChannels, "output channels");
+        keys.Int64("kernel_h", &m_kernel_h, 1, kMaxKernel, "kernel height (1 for 1-D)");
+        keys.Int64("kernel_w", &m_kernel_w, 1, kMaxKernel, "kernel width");
+        keys.Int64("stride", &m_stride, 1, kMaxKernel, "stride, both axes");
+        keys.Custom("padding", "integer|valid|same|full", "zeros per side, or PyTorch's 'valid'/'same', or 'full'",
+                    [this](const std::string& value) -> std::string {
+                        if (value == "valid") m_padding_mode = 1;
+                        else if (value == "same") m_padding_mode = 2;
+                        else if (value == "full") m_padding_mode = 3;
+                        else {
+                            char* end = nullptr;
+                            const long long p = std::strtoll(value.c_str(), &end, 10);
+                            if (value.empty() || *end != 0 || p < 0 || p > kMaxKernel)
+                                return "'" + value + "' is not valid|same|full or an integer 0.." + std::to_string(kMaxKernel);
+                            m_padding_mode = 0;
+                            m_padding = p;
+                        }
+                        return {};
+                    });
+        keys.Int64("dilation", &m_dilation, 1, kMaxKernel, "spacing between kernel taps");
+        keys.Int64("groups", &m_groups, 1, kMaxChannels, "1 = full convolution; in_channels = depth-wise");
+        keys.Bool("bias", &m_bias, "add a bias per output channel (outside the matrix)");
+        keys.Choice("order", &m_order, {"channel_major", "position_major"}, "how tensors are flattened");
+        keys.Int64("seed", &m_seed, 0, std::numeric_limits<std::int64_t>::max(), "seed of the random weights");
+        keys.Choice("color", &m_coloring, {"structure", "parameter", "value"}, "matrix colouring");
+        keys.Choice("view", &m_tab, {"matrix", "apply"}, "which tab is shown");
+        keys.Choice("kernel", &m_kernel, {"random", "identity", "box", "sharpen", "sobel_x", "sobel_y"},
+                    "weights used when applying to the image");
+        keys.Float("zoom", &m_zoom, 0.0f, 200.0f, "pixels per matrix entry (0 = fit the whole matrix)");
+        keys.Int64("focus_row", &m_focus_row, 0, std::numeric_limits<std::int64_t>::max(), "row to centre when zoom > 0");
+        keys.Int64("focus_col", &m_focus_col, 0, std::numeric_limits<std::int64_t>::max(), "column to centre when zoom > 0");
+    }
+
+    void DrawContent(AppContext& context) override;
+
+private:
+    static constexpr std::int64_t kMaxSide = 1 << 20;
+    static constexpr std::int64_t kMaxChannels = 1 << 16;
+    static constexpr std::int64_t kMaxKernel = 1024;
+
+    void ApplyPreset(const std::string& key) {
+        auto spec = FindConvPreset(key);
+        if (!spec) return;
+        m_dims = spec->dims;
+        m_in_h = spec->in_h;
+        m_in_w = spec->in_w;
+        m_in_channels = spec->in_channels;
+        m_out_channels = spec->out_channels;
+        m_kernel_h = spec->kernel_h;
+        m_kernel_w = spec->kernel_w;
+        m_stride = spec->stride;
+        m_padding_mode = static_cast<int>(spec->padding_mode);
+        m_padding = spec->padding;
+        m_dilation = spec->dilation;
+        m_groups = spec->groups;
+        m_bias = spec->bias;
+        m_order = static_cast<int>(spec->order);
+        m_seed = static_cast<std::int64_t>(spec->seed);
+        m_preset = key;
+        // Shared-weight hues read entry by entry; zoomed out over millions of entries every pixel
+        // mixes weights, so the big cases open on structure (density).
+        m_coloring = key == "small" ? 1 : 0;
+        SyncSpecFromKeys();
+    }
+
+    // The editors and keys write plain fields; the spec is derived from them.
+    void SyncSpecFromKeys() {
+        m_spec.dims = m_dims;
+        m_spec.in_h = m_dims == 1 ? 1 : m_in_h;
+        m_spec.in_w = m_in_w;
+        m_spec.in_channels = m_in_channels;
+        m_spec.out_channels = m_out_channels;
+        m_spec.kernel_h = m_dims == 1 ? 1 : m_kernel_h;
+        m_spec.kernel_w = m_kernel_w;
+        m_spec.stride = m_stride;
+        m_spec.padding_mode = static_cast<PaddingMode>(m_padding_mode);
+        m_spec.padding = m_padding;
+        m_spec.dilation = m_dilation;
+        m_spec.groups = m_groups;
+        m_spec.bias = m_bias;
+        m_spec.order = static_cast<FlatOrder>(m_order);
+        m_spec.seed = static_cast<std::uint64_t>(m_seed);
+    }
+
+    // [SECTION] Building the operator (memoised on the spec)
+    const Built& Build() {
+        return m_built.Get(m_spec, [&] {
+            Built built;
+            built.issues = Validate(m_spec);
+            const Built* previous = m_built.Peek();
+            if (built.issues.empty()) {
+                if (auto op = ConvOperator::Create(m_spec)) {
+                    built.op = std::make_shared<const ConvOperator>(std::move(*op));
+                    built.im2col = std::make_shared<const Im2colMatrix>(built.op, 0);
+                    built.op_generation = (previous ? previous->op_generation : 0) + 1;
+                    return built;
+                }
+            }
+            if (previous) {  // keep showing the last valid operator
+                built.op = previous->op;
+                built.im2col = previous->im2col;
+                built.op_generation = previous->op_generation;
+            }
+            return built;
+        });
+    }
+
+    // [SECTION] Drawing
+    void DrawEditors(const Built& built);
+    void DrawStats(const ConvOperator& op);
+    void DrawMatrixTab(AppContext& context, const Built& built, ImVec2 avail);
+    void DrawApplyTab(AppContext& context, const Built& built, ImVec2 avail);
+    void DrawLinkedGrids(const ConvOperator& op, ImVec2 size);
+    bool FieldInt64(const char* label, const char* field, std::int64_t* value, std::int64_t min, std::int64_t max,
+                    const std::vector<SpecIssue>& issues);
+
+    // Editable fields (bound to keys), and the derived spec.
+    int m_dims = 2;
+    std::int64_t m_in_h = 8, m_in_w = 8, m_in_channels = 1, m_out_channels = 1, m_kernel_h = 3, m_kernel_w = 3;
+    std::int64_t m_stride = 1, m_padding = 0, m_dilation = 1, m_groups = 1, m_seed = 1;
+    int m_padding_mode = 0;
+    bool m_bias = false;
+    int m_order = 0;
+    int m_coloring = 1;
+    int m_tab = 0;
+    int m_kernel = 0;
+    float m_zoom = 0.0f;
+    float m_applied_zoom = -1.0f;
+    std::int64_t m_focus_row = 0, m_focus_col = 0;
+    std::string m_preset;
+    ConvSpec m_spec;
+
+    Memo<ConvSpec, Built> m_built;
+    std::unique_ptr<MatrixCanvas> m_canvas, m_im2col_canvas;
+    std::unique_ptr<LatestTask<ApplyKey, ApplyResult>> m_apply;
+    Heatmap m_input_map, m_output_map;
+    std::optional<Index> m_grid_row, m_grid_col;  // linked highlights from the small grids
+    bool m_force_tab = true;                      // select m_tab's tab at the next frame (keys, start-up)
+};
+
+bool ConvPanel::FieldInt64(const char* label, const char* field, std::int64_t* value, std::int64_t min, std::int64_t max,
+                           const std::vector<SpecIssue>& issues) {
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    const std::int64_t step = 1;
+    bool changed = ImGui::InputScalar(label, ImGuiDataType_S64, value, &step, nullptr, "%lld");
+    if (changed) {
+        *value = std::clamp(*value, min, max);
+        m_preset.clear();
+    }
+    for (const auto& issue : issues)
+        if (issue.field == field) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", issue.message.c_str());
+    return changed;
+}
+
+void ConvPanel::DrawEditors(const Built& built) {
+    const auto& issues = built.issues;
+    int preset_index = -1;
+    for (int i = 0; i < 6; ++i)
+        if (m_preset == kPresetKeys[i]) preset_index = i;
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::BeginCombo("##preset", preset_index >= 0 ? Tr(kPresetNames[preset_index]) : Tr(S::ConvPresetCustom))) {
+        for (int i = 0; i < 6; ++i)
+            if (ImGui::Selectable(Tr(kPresetNames[i]), i == preset_index)) ApplyPreset(kPresetKeys[i]);
+        ImGui::EndCombo();
+    }
+    ImGui::RadioButton("1-D", &m_dims, 1);
+    ImGui::SameLine();
+    ImGui::RadioButton("2-D", &m_dims, 2);
+    if (m_dims == 2) FieldInt64(Tr(S::ConvInH), "in_h", &m_in_h, 1, kMaxSide, issues);
+    FieldInt64(m_dims == 2 ? Tr(S::ConvInW) : Tr(S::ConvLength), "in_w", &m_in_w, 1, kMaxSide, issues);
+    FieldInt64(Tr(S::ConvInChannels), "in_channels", &m_in_channels, 1, kMaxChannels, issues);
+    FieldInt64(Tr(S::ConvOutChannels), "out_channels", &m_out_channels, 1, kMaxChannels, issues);
+    if (m_dims == 2) FieldInt64(Tr(S::ConvKernelH), "kernel_h", &m_kernel_h, 1, kMaxKernel, issues);
+    FieldInt64(Tr(S::ConvKernelW), "kernel_w", &m_kernel_w, 1, kMaxKernel, issues);
+    FieldInt64(Tr(S::ConvStride), "stride", &m_stride, 1, kMaxKernel, issues);
+    const char* modes[] = {Tr(S::ConvPadExplicit), "valid", "same", "full"};
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    if (ImGui::Combo(Tr(S::ConvPaddingMode), &m_padding_mode, modes, 4)) m_preset.clear();
+    if (m_padding_mode == 0) FieldInt64(Tr(S::ConvPadding), "padding", &m_padding, 0, kMaxKernel, issues);
+    for (const auto& issue : issues)
+        if (issue.field == "padding" && m_padding_mode != 0) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", issue.message.c_str());
+    FieldInt64(Tr(S::ConvDilation), "dilation", &m_dilation, 1, kMaxKernel, issues);
+    FieldInt64(Tr(S::ConvGroups), "groups", &m_groups, 1, kMaxChannels, issues);
+    if (ImGui::Checkbox(Tr(S::ConvBias), &m_bias)) m_preset.clear();
+    const char* orders[] = {Tr(S::ConvOrderChannel), Tr(S::ConvOrderPosition)};
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
+    ImGui::Combo(Tr(S::ConvOrder), &m_order, orders, 2);
+    FieldInt64(Tr(S::ConvSeed), "seed", &m_seed, 0, std::numeric_limits<std::int64_t>::max(), issues);
+    // Issues about fields with no editor of their own (sizes overflowing, kernel vs input).
+    for (const auto& issue : issues) {
+        static const char* kEdited[] = {"in_h", "in_w", "in_channels", "out_channels", "kernel_h", "kernel_w", "stride",
+                                        "padding", "dilation", "groups", "seed"};
+        bool edited = std::any_of(std::begin(kEdited), std::end(kEdited), [&](const char* f) { return issue.field == f; });
+        if (!edited) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s: %s", issue.field.c_str(), issue.message.c_str());
+    }
+    if (!issues.empty() && built.op) ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "%s", Tr(S::ConvShowingLastValid));
+}
+
+void ConvPanel::DrawStats(const ConvOperator& op) {
+    const ConvStats& st = op.Stats();
+    const ConvSpec& s = op.Spec();
+    if (!ImGui::BeginTable("##stats", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_BordersInnerH))
+        return;
+    ImGui::TableSetupColumn(Tr(S::ConvStatFigure), ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    ImGui::TableSetupColumn(Tr(S::ConvStatValue), ImGuiTableColumnFlags_WidthStretch, 1.35f);
+    ImGui::TableSetupColumn(Tr(S::ConvStatFormula), ImGuiTableColumnFlags_WidthStretch, 1.4f);
+    ImGui::TableHeadersRow();
+    auto row = [](const char* name, const std::string& value, const std::string& formula) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextUnformatted(name);
+        ImGui::TableSetColumnIndex(1);
+        ImGui::TextUnformatted(value.c_str());
+        ImGui::TableSetColumnIndex(2);
+        ImGui::TextDisabled("%s", formula.c_str());
+    };
+    auto n = [](Count v) { return FormatExact(v); };
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%lld x %lld", static_cast<long long>(st.out_h), static_cast<long long>(st.out_w));
+    row(Tr(S::ConvStatOutput), buf, "floor((in + pads - d(k-1) - 1)/s) + 1");
+    row(Tr(S::ConvStatRows), n(st.rows), "Cout x out_h x out_w");
+    row(Tr(S::ConvStatCols), n(st.cols), "Cin x H x W");
+    row(Tr(S::ConvStatNonzeros), n(st.nonzeros), Tr(S::ConvStatNonzerosFormula));
+    std::snprintf(buf, sizeof buf, "%.3g%%", st.density * 100.0);
+    row(Tr(S::ConvStatDensity), buf, Tr(S::ConvStatDensityFormula));
+    row(Tr(S::ConvStatWeights), n(st.weights), "kh x kw x Cin/groups x Cout");
+    row(Tr(S::ConvStatParameters), n(st.parameters), s.bias ? "weights + Cout" : "weights (no bias)");
+    row(Tr(S::ConvStatUseful), n(st.useful_macs), Tr(S::ConvStatUsefulFormula));
+    row(Tr(S::ConvStatDense), n(st.dense_macs) + " (" + FormatSI(static_cast<double>(st.dense_macs)) + ")", "rows x cols");
+    std::snprintf(buf, sizeof buf, "%.3g%%", st.gemm_utilization * 100.0);
+    row(Tr(S::ConvStatUtilization), buf, Tr(S::ConvStatUtilizationFormula));
+    std::snprintf(buf, sizeof buf, "%s x %s%s", n(st.im2col_rows).c_str(), n(st.im2col_cols).c_str(),
+                  s.groups > 1 ? (" x " + std::to_string(s.groups)).c_str() : "");
+    row(Tr(S::ConvStatIm2col), buf, s.groups > 1 ? "(out_h out_w) x (Cin/g kh kw) x groups" : "(out_h out_w) x (Cin kh kw)");
+    std::snprintf(buf, sizeof buf, "%.2f x", st.im2col_duplication);
+    row(Tr(S::ConvStatDuplication), buf, Tr(S::ConvStatDuplicationFormula));
+    std::snprintf(buf, sizeof buf, "%s vs %s", n(st.weights).c_str(), n(st.separable_weights).c_str());
+    row(Tr(S::ConvStatSeparable), buf, "kh kw Cin Cout vs kh kw Cin + Cin Cout");
+    ImGui::EndTable();
+}
+
+// A plane of h x w cells (input or output map of one channel) with highlighted cells. Returns the
+// hovered cell, if any. Planes too fine to draw cell by cell are drawn as a frame with the
+// highlights placed proportionally.
+struct Mark {
+    Index y, x;
+    ImU32 color;
+};
+
+std::optional<std::pair<Index, Index>> DrawPlane(const char* title, Index h, Index w, const std::vector<Mark>& marks, ImVec2 box) {
+    ImGui::BeginGroup();
+    ImGui::TextDisabled("%s", title);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const float cell = std::min(box.x / static_cast<float>(w), (box.y - ImGui::GetTextLineHeightWithSpacing()) / static_cast<float>(h));
+    const ImVec2 size(cell * static_cast<float>(w), cell * static_cast<float>(h));
+    ImGui::InvisibleButton(title, ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f)));
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    draw->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(38, 40, 48, 255));
+    if (cell >= 4.0f) {
+        for (Index y = 0; y <= h; ++y)
+            draw->AddLine(ImVec2(origin.x, origin.y + cell * static_cast<float>(y)), ImVec2(origin.x + size.x, origin.y + cell * static_cast<float>(y)), IM_COL32(70, 72, 84, 255));
+        for (Index x = 0; x <= w; ++x)
+            draw->AddLine(ImVec2(origin.x + cell * static_cast<float>(x), origin.y), ImVec2(origin.x + cell * static_cast<float>(x), origin.y + size.y), IM_COL32(70, 72, 84, 255));
+    }
+    const float min_mark = 3.0f;
+    for (const Mark& m : marks) {
+        const ImVec2 a(origin.x + cell * static_cast<float>(m.x), origin.y + cell * static_cast<float>(m.y));
+        const ImVec2 b(std::max(a.x + cell, a.x + min_mark), std::max(a.y + cell, a.y + min_mark));
+        draw->AddRectFilled(a, b, m.color);
+    }
+    draw->AddRect(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(110, 110, 125, 255));
+    std::optional<std::pair<Index, Index>> hovered;
+    if (ImGui::IsItemHovered() && cell > 0) {
+        const ImVec2 mouse = ImGui::GetIO().MousePos;
+        const Index x = static_cast<Index>((mouse.x - origin.x) / cell), y = static_cast<Index>((mouse.y - origin.y) / cell);
+        if (x >= 0 && y >= 0 && x < w && y < h) hovered = std::make_pair(y, x);
+    }
+    ImGui::EndGroup();
+    return hovered;
+}
+
+void ConvPanel::DrawLinkedGrids(const ConvOperator& op, ImVec2 size) {
+    const ConvSpec& s = op.Spec();
+    const ConvStats& st = op.Stats();
+    // What is linked: the canvas' hovered entry, else the centre output of channel 0.
+    Index row = 0, col = -1;
+    if (auto h = m_canvas->Hovered()) {
+        row = h->row;
+        col = h->col;
+    } else if (m_grid_row) {
+        row = *m_grid_row;
+    } else {
+        row = op.EncodeRow(ConvCoord{0, st.out_h / 2, st.out_w / 2});
+    }
+    const ConvCoord out = op.DecodeRow(row);
+    const ConvCoord in = col >= 0 ? op.DecodeCol(col) : ConvCoord{(out.c / (s.out_channels / s.groups)) * (s.in_channels / s.groups), -1, -1};
+    std::vector<Mark> in_marks;
+    std::optional<ConvOperator::ParamCoord> tap;
+    op.ForEachTap(out.c, out.y, out.x, [&](Index ic, Index iy, Index ix, Index param) {
+        if (ic != in.c) return;
+        const bool this_entry = iy == in.y && ix == in.x;
+        in_marks.push_back({iy, ix, this_entry ? IM_COL32(255, 255, 255, 255) : IM_COL32(255, 200, 80, 200)});
+        if (this_entry) tap = op.DecodeParam(param);
+    });
+    const float w3 = (size.x - ImGui::GetStyle().ItemSpacing.x * 2) / 3.0f;
+    char title[160];
+    std::snprintf(title, sizeof title, Tr(S::ConvGridInput), static_cast<long long>(in.c));
+    m_grid_row.reset();
+    m_grid_col.reset();
+    if (auto hovered = DrawPlane(title, s.in_h, s.in_w, in_marks, ImVec2(w3, size.y)))
+        m_grid_col = op.EncodeCol(ConvCoord{in.c, hovered->first, hovered->second});
+    ImGui::SameLine();
+    // The kernel slice w[o, i_local, :, :] with the tap of the hovered entry outlined.
+    {
+        ImGui::BeginGroup();
+        const Index il = in.c - (out.c / (s.out_channels / s.groups)) * (s.in_channels / s.groups);
+        std::snprintf(title, sizeof title, Tr(S::ConvGridKernel), static_cast<long long>(out.c), static_cast<long long>(il));
+        ImGui::TextDisabled("%s", title);
+        const ImVec2 origin = ImGui::GetCursorScreenPos();
+        const float cell = std::min({w3 / static_cast<float>(s.kernel_w), (size.y - ImGui::GetTextLineHeightWithSpacing()) / static_cast<float>(s.kernel_h), 64.0f});
+        ImGui::Dummy(ImVec2(cell * static_cast<float>(s.kernel_w), cell * static_cast<float>(s.kernel_h)));
+        ImDrawList* draw = ImGui::GetWindowDrawList();
+        const float bound = 1.0f / std::sqrt(static_cast<float>(std::max<Index>(1, s.in_channels / s.groups * s.kernel_h * s.kernel_w)));
+        if (s.kernel_h * s.kernel_w <= 4096 && il >= 0 && il < s.in_channels / s.groups) {
+            for (Index ky = 0; ky < s.kernel_h; ++ky)
+                for (Index kx = 0; kx < s.kernel_w; ++kx) {
+                    const Index param = op.ParamIndex(out.c, il, ky, kx);
+                    const float v = op.ParameterValue(param);
+                    float rgb[3];
+                    gfx::ColormapColor(gfx::Colormap::Diverging, 0.5f + 0.5f * v / bound, rgb);
+                    const ImVec2 a(origin.x + cell * static_cast<float>(kx), origin.y + cell * static_cast<float>(ky));
+                    const ImVec2 b(a.x + cell, a.y + cell);
+                    draw->AddRectFilled(a, b, ImGui::ColorConvertFloat4ToU32(ImVec4(rgb[0], rgb[1], rgb[2], 1)));
+                    draw->AddRect(a, b, IM_COL32(30, 30, 36, 255));
+                    if (tap && tap->ky == ky && tap->kx == kx) draw->AddRect(a, b, IM_COL32(255, 255, 255, 255), 0, 0, 2.5f);
+                    if (cell >= 40) {
+                        char text[16];
+                        std::snprintf(text, sizeof text, "%.2f", static_cast<double>(v));
+                        const ImVec2 ts = ImGui::CalcTextSize(text);
+                        draw->AddText(ImVec2(a.x + (cell - ts.x) / 2, a.y + (cell - ts.y) / 2), IM_COL32(20, 20, 20, 255), text);
+                    }
+                }
+        }
+        ImGui::EndGroup();
+    }
+    ImGui::SameLine();
+    std::snprintf(title, sizeof title, Tr(S::ConvGridOutput), static_cast<long long>(out.c));
+    if (auto hovered = DrawPlane(title, st.out_h, st.out_w, {{out.y, out.x, IM_COL32(120, 200, 255, 255)}}, ImVec2(w3, size.y)))
+        m_grid_row = op.EncodeRow(ConvCoord{out.c, hovered->first, hovered->second});
+}
+
+void ConvPanel::DrawMatrixTab(AppContext& context, const Built& built, ImVec2 avail) {
+    (void)context;
+    const ConvOperator& op = *built.op;
+    const ConvSpec& s = op.Spec();
+    const float bottom_h = std::max(avail.y * 0.3f, ImGui::GetTextLineHeightWithSpacing() * 11.5f);
+    const float canvas_h = avail.y - bottom_h - ImGui::GetStyle().ItemSpacing.y;
+    const float im2col_w = avail.x * 0.26f;
+    const float main_w = avail.x - im2col_w - ImGui::GetStyle().ItemSpacing.x;
+
+    if (m_zoom != m_applied_zoom) {
+        m_applied_zoom = m_zoom;
+        if (m_zoom > 0) m_canvas->FocusEntry(m_focus_row, m_focus_col, m_zoom);
+        else m_canvas->Fit();
+    }
+    CanvasOptions options;
+    options.coloring = static_cast<CanvasColoring>(m_coloring);
+    const bool channel_major = s.order == FlatOrder::ChannelMajor;
+    options.row_block = channel_major ? op.Stats().out_h * op.Stats().out_w : 0;
+    options.col_block = channel_major ? s.in_h * s.in_w : 0;
+    options.row_title = channel_major ? Tr(S::ConvRowsChannelMajor) : Tr(S::ConvRowsPositionMajor);
+    options.col_title = channel_major ? Tr(S::ConvColsChannelMajor) : Tr(S::ConvColsPositionMajor);
+    options.value_range = 1.0f / std::sqrt(static_cast<float>(std::max<Index>(1, s.in_channels / s.groups * s.kernel_h * s.kernel_w)));
+    options.highlight_row = m_grid_row;
+    options.highlight_col = m_grid_col;
+    const ImVec2 top = ImGui::GetCursorScreenPos();
+    ImGui::BeginGroup();
+    m_canvas->Draw("expanded", built.op, built.op_generation, ImVec2(main_w, canvas_h), options);
+    ImGui::EndGroup();
+    MarkFigure(top, ImVec2(top.x + main_w, top.y + canvas_h));
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    CanvasOptions im2col_options;
+    im2col_options.coloring = options.coloring == CanvasColoring::Value ? CanvasColoring::Structure : options.coloring;
+    im2col_options.row_title = Tr(S::ConvIm2colRows);
+    im2col_options.col_title = Tr(S::ConvIm2colCols);
+    im2col_options.col_block = s.kernel_h * s.kernel_w;
+    im2col_options.stretch = true;
+    m_im2col_canvas->Draw("im2col", built.im2col, built.op_generation, ImVec2(im2col_w, canvas_h), im2col_options);
+    ImGui::EndGroup();
+    const float grids_w = avail.x * 0.42f;
+    ImGui::BeginGroup();
+    DrawLinkedGrids(op, ImVec2(grids_w, bottom_h));
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginChild("##stats_child", ImVec2(0, bottom_h), false);
+    DrawStats(op);
+    ImGui::EndChild();
+}
+
+void ConvPanel::DrawApplyTab(AppContext& context, const Built& built, ImVec2 avail) {
+    ImGui::TextUnformatted(Tr(S::ConvApplyKernel));
+    for (int i = 0; i < 6; ++i) {
+        ImGui::SameLine();
+        ImGui::RadioButton(Tr(kKernelNames[i]), &m_kernel, i);
+    }
+    ApplyKey key{built.op->Spec(), context.image_version, m_kernel};
+    auto image = context.image;
+    m_apply->Request(key, [key, image](TaskContext& task) { return ComputeApply(key, image, task); });
+    m_apply->Poll();
+    if (!m_apply->Error().empty()) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", m_apply->Error().c_str());
+    const ApplyResult* result = m_apply->Current();
+    if (m_apply->Busy()) ImGui::TextColored(ImVec4(1, 0.85f, 0.45f, 1), Tr(S::ConvApplyRunning), static_cast<int>(m_apply->Progress() * 100));
+    if (!result) return;
+    if (ImGui::BeginTable("##ways", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
+        ImGui::TableSetupColumn(Tr(S::ConvWay), ImGuiTableColumnFlags_WidthStretch, 1.3f);
+        ImGui::TableSetupColumn(Tr(S::ConvWayTime), ImGuiTableColumnFlags_WidthStretch, 0.6f);
+        ImGui::TableSetupColumn(Tr(S::ConvWayRatio), ImGuiTableColumnFlags_WidthStretch, 0.5f);
+        ImGui::TableSetupColumn(Tr(S::ConvWayDiff), ImGuiTableColumnFlags_WidthStretch, 0.6f);
+        ImGui::TableSetupColumn(Tr(S::ConvWayNote), ImGuiTableColumnFlags_WidthStretch, 2.0f);
+        ImGui::TableHeadersRow();
+        for (const Method& m : result->methods) {
+            ImGui::TableNextRow();
+            ImGui::TableSetColumnIndex(0);
+            ImGui::TextUnformatted(Tr(m.name));
+            ImGui::TableSetColumnIndex(1);
+            if (!std::isfinite(m.ms)) ImGui::TextDisabled("-");
+            else if (m.ms < 1.0) ImGui::Text("%.1f \u00b5s", m.ms * 1000.0);
+            else ImGui::Text("%.1f ms", m.ms);
+            ImGui::TableSetColumnIndex(2);
+            const double base = result->methods.front().ms;
+            if (std::isfinite(m.ms) && !m.on_crop && base > 0) ImGui::Text("%.2fx", m.ms / base);
+            else ImGui::TextDisabled("-");
+            ImGui::TableSetColumnIndex(3);
+            if (std::isfinite(m.max_diff)) ImGui::Text("%.2e", m.max_diff);
+            else ImGui::TextDisabled("-");
+            ImGui::TableSetColumnIndex(4);
+            ImGui::TextWrapped("%s", m.note.c_str());
+        }
+        ImGui::EndTable();
+    }
+    ImGui::TextDisabled("%s", Tr(S::ConvApplyNote));
+    const float h = ImGui::GetContentRegionAvail().y - ImGui::GetTextLineHeightWithSpacing();
+    const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x) / 2;
+    gfx::ColormapParams grey;
+    grey.map = gfx::Colormap::Greys;
+    grey.lo = 0;
+    grey.hi = 1;
+    grey.zero_rgba[0] = grey.zero_rgba[1] = grey.zero_rgba[2] = 0.0f;
+    const ImVec2 top = ImGui::GetCursorScreenPos();
+    ImGui::BeginGroup();
+    ImGui::TextDisabled("%s", Tr(S::ConvApplyInput));
+    m_input_map.Draw("in", result->input, m_apply->Generation(), ImVec2(w, h), grey);
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextDisabled("%s", Tr(S::ConvApplyOutput));
+    gfx::ColormapParams out = grey;
+    if (result->out_lo < 0) {
+        out.map = gfx::Colormap::Diverging;
+        const float m = std::max(std::fabs(result->out_lo), std::fabs(result->out_hi));
+        out.lo = -m;
+        out.hi = m;
+    } else {
+        out.lo = result->out_lo;
+        out.hi = std::max(result->out_hi, result->out_lo + 1e-6f);
+    }
+    m_output_map.Draw("out", result->output, m_apply->Generation(), ImVec2(w, h), out);
+    ImGui::EndGroup();
+    MarkFigure(top, ImVec2(top.x + avail.x, top.y + h + ImGui::GetTextLineHeightWithSpacing()));
+}
+
+void ConvPanel::DrawContent(AppContext& context) {
+    if (!m_canvas) {
+        m_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
+        m_im2col_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
+        m_apply = std::make_unique<LatestTask<ApplyKey, ApplyResult>>(*context.tasks);
+    }
+    SyncSpecFromKeys();
+    const Built& built = Build();
+
+    const float editor_w = ImGui::GetFontSize() * 19;
+    ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+    DrawEditors(built);
+    ImGui::Separator();
+    ImGui::TextUnformatted(Tr(S::ConvColorBy));
+    ImGui::RadioButton(Tr(S::ConvColorStructure), &m_coloring, 0);
+    ImGui::RadioButton(Tr(S::ConvColorParameter), &m_coloring, 1);
+    ImGui::RadioButton(Tr(S::ConvColorValue), &m_coloring, 2);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%s", Tr(S::ConvColorHint));
+    ImGui::PopStyleColor();
+    ImGui::EndChild();
+    ImGui::SameLine();
+
+    ImGui::BeginChild("##main", ImVec2(0, 0), false);
+    if (!built.op) {
+        ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", Tr(S::ConvNoValidSpec));
+        ImGui::EndChild();
+        return;
+    }
+    if (ImGui::BeginTabBar("##tabs")) {
+        if (ImGui::BeginTabItem(Tr(S::ConvTabMatrix), nullptr, m_tab == 0 && m_force_tab ? ImGuiTabItemFlags_SetSelected : 0)) {
+            if (!m_force_tab) m_tab = 0;
+            DrawMatrixTab(context, built, ImGui::GetContentRegionAvail());
+            ImGui::EndTabItem();
+        }
+        if (ImGui::BeginTabItem(Tr(S::ConvTabApply), nullptr, m_tab == 1 && m_force_tab ? ImGuiTabItemFlags_SetSelected : 0)) {
+            if (!m_force_tab) m_tab = 1;
+            DrawApplyTab(context, built, ImGui::GetContentRegionAvail());
+            ImGui::EndTabItem();
+        }
+        m_force_tab = false;
+        ImGui::EndTabBar();
+    }
+    ImGui::EndChild();
+}
+
+}  // namespace
+
+LENS_REGISTER_PANEL(ConvPanel, 40, "conv")
+
+}  // namespace lens::app

@@ -1,0 +1,39 @@
+#include "heatmap.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace lens::app {
+
+void Heatmap::Draw(const char* id, const Grid<float>& grid, std::uint64_t generation, ImVec2 size,
+                   const gfx::ColormapParams& params, ImVec2* out_min, ImVec2* out_max) {
+    ImGui::PushID(id);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    ImGui::Dummy(size);
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    if (grid.Empty()) {
+        draw->AddRect(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(70, 70, 80, 255));
+        ImGui::PopID();
+        return;
+    }
+    m_values.Sync(generation, grid.width, grid.height, gfx::PixelFormat::R32f, grid.data.data(), gfx::Filter::Nearest);
+    if (!m_has_colored || m_colored_generation != generation || !(m_params == params)) {
+        std::string error;
+        if (m_pass.Render(m_values.Get(), params, m_colored, &error)) {
+            m_has_colored = true;
+            m_colored_generation = generation;
+            m_params = params;
+        }
+    }
+    const float scale = std::min(size.x / static_cast<float>(grid.width), size.y / static_cast<float>(grid.height));
+    const ImVec2 image(static_cast<float>(grid.width) * scale, static_cast<float>(grid.height) * scale);
+    const ImVec2 min(origin.x + (size.x - image.x) * 0.5f, origin.y + (size.y - image.y) * 0.5f);
+    const ImVec2 max(min.x + image.x, min.y + image.y);
+    if (m_has_colored) draw->AddImage(m_colored.Color().ImId(), min, max);
+    draw->AddRect(ImVec2(min.x - 1, min.y - 1), ImVec2(max.x + 1, max.y + 1), IM_COL32(90, 90, 100, 255));
+    if (out_min) *out_min = min;
+    if (out_max) *out_max = max;
+    ImGui::PopID();
+}
+
+}  // namespace lens::app

@@ -1,0 +1,311 @@
+#include "matrix_canvas.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+
+#include "../i18n/strings.hpp"
+
+namespace lens::app {
+namespace {
+
+using i18n::S;
+using i18n::Tr;
+
+RasterMode ModeOf(CanvasColoring coloring) {
+    switch (coloring) {
+        case CanvasColoring::Parameter: return RasterMode::ParameterId;
+        case CanvasColoring::Value: return RasterMode::MeanValue;
+        default: return RasterMode::Count;
+    }
+}
+
+// Entries narrower than this (px) get no text label.
+constexpr double kLabelMinPx = 26.0;
+
+}  // namespace
+
+void MatrixCanvas::FocusEntry(Index row, Index col, double pixels) {
+    m_focus = std::make_pair(row, col);
+    m_focus_pixels = pixels;
+}
+
+void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> matrix, std::uint64_t generation,
+                        ImVec2 size, const CanvasOptions& options) {
+    ImGui::PushID(id);
+    const float legend = options.legend_height > 0 ? options.legend_height : ImGui::GetTextLineHeightWithSpacing() * 1.6f;
+    const float axis = ImGui::GetTextLineHeightWithSpacing();
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    // Layout: column title on top, row title rotated on the left is hard in ImGui: put it on top too.
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const ImVec2 min(origin.x, origin.y + axis);
+    const ImVec2 canvas_size(std::max(size.x, 32.0f), std::max(size.y - axis - legend, 32.0f));
+    const ImVec2 max(min.x + canvas_size.x, min.y + canvas_size.y);
+    m_min = origin;
+    m_max = ImVec2(max.x, max.y + legend);
+
+    // Axis titles: columns across the top, rows on the left of the same line.
+    char title[512];
+    std::snprintf(title, sizeof title, "%s %s    %s %s", Tr(S::CanvasRows), options.row_title, Tr(S::CanvasCols),
+                  options.col_title);
+    draw->PushClipRect(origin, ImVec2(origin.x + canvas_size.x, origin.y + axis), true);
+    draw->AddText(origin, ImGui::GetColorU32(ImGuiCol_TextDisabled), title);
+    draw->PopClipRect();
+
+    ImGui::SetCursorScreenPos(min);
+    ImGui::InvisibleButton("##canvas", canvas_size);
+    const bool hovered = ImGui::IsItemHovered();
+    const bool active = ImGui::IsItemActive();
+    draw->AddRectFilled(min, max, IM_COL32(20, 21, 25, 255));
+    m_hovered.reset();
+    if (!matrix || matrix->Rows() <= 0 || matrix->Cols() <= 0) {
+        draw->AddRect(min, max, IM_COL32(70, 70, 80, 255));
+        ImGui::SetCursorScreenPos(ImVec2(origin.x, max.y + legend));
+        ImGui::Dummy(ImVec2(0, 0));
+        ImGui::PopID();
+        return;
+    }
+
+    // Matrices far wider than tall (or the reverse) would fit to a sliver: the view keeps
+    // uniform zoom (square entries), which is what "the matrix as it is" means.
+    m_view.SetContent(static_cast<double>(matrix->Cols()), static_cast<double>(matrix->Rows()));
+    m_view.SetMaxZoom(ImGui::GetFontSize() * 8.0);
+    m_view.SetStretch(options.stretch);
+    if (m_focus) {
+        m_view.RequestZoom(m_focus_pixels);
+    }
+    m_view.HandleInput(min, canvas_size, hovered, active);
+    if (m_focus) {
+        // After the zoom is applied, centre on the entry.
+        const ImVec2 at = m_view.ContentToScreen(static_cast<double>(m_focus->second) + 0.5, static_cast<double>(m_focus->first) + 0.5);
+        const ImVec2 centre(min.x + canvas_size.x * 0.5f, min.y + canvas_size.y * 0.5f);
+        m_view.Pan(centre.x - at.x, centre.y - at.y);
+        m_focus.reset();
+    }
+
+    // The integer block of entries in view, and its raster size: one pixel per entry when zoomed
+    // in (the GPU magnifies with nearest filtering), one per screen pixel when zoomed out.
+    const ContentRect visible = m_view.Visible();
+    RasterKey key;
+    key.generation = generation;
+    key.col0 = static_cast<Index>(std::floor(visible.x0));
+    key.row0 = static_cast<Index>(std::floor(visible.y0));
+    key.cols = std::max<Index>(1, static_cast<Index>(std::ceil(visible.x1)) - key.col0);
+    key.rows = std::max<Index>(1, static_cast<Index>(std::ceil(visible.y1)) - key.row0);
+    const double zoom = m_view.Zoom();
+    const double zoom_y = zoom * m_view.Aspect();
+    key.width_px = static_cast<int>(std::clamp<double>(std::min<double>(static_cast<double>(key.cols), std::ceil(static_cast<double>(key.cols) * zoom)), 1.0, 4096.0));
+    key.height_px = static_cast<int>(std::clamp<double>(std::min<double>(static_cast<double>(key.rows), std::ceil(static_cast<double>(key.rows) * zoom_y)), 1.0, 4096.0));
+    key.mode = static_cast<int>(ModeOf(options.coloring));
+
+    m_raster.Request(key, [matrix, key](TaskContext& context) {
+        Raster raster;
+        raster.viewport = Viewport{key.row0, key.col0, key.rows, key.cols, key.width_px, key.height_px};
+        context.ThrowIfCancelled();
+        matrix->Rasterize(raster.viewport, static_cast<RasterMode>(key.mode), raster.grid);
+        float lo = 0, hi = 0;
+        for (float v : raster.grid.data) {
+            if (!std::isfinite(v)) continue;
+            if (key.mode == static_cast<int>(RasterMode::MeanValue)) {
+                hi = std::max(hi, std::fabs(v));
+            } else {
+                hi = std::max(hi, v);
+            }
+        }
+        raster.lo = lo;
+        raster.hi = hi;
+        raster.entries_per_pixel_row = std::max<Index>(1, key.rows / key.height_px);
+        raster.entries_per_pixel_col = std::max<Index>(1, key.cols / key.width_px);
+        return raster;
+    });
+    m_raster.Poll();
+
+    draw->PushClipRect(min, max, true);
+    if (const Raster* raster = m_raster.Current(); raster && !raster->grid.Empty() &&
+                                                   m_raster.CurrentKey()->generation == generation) {
+        m_values.Sync(m_raster.Generation(), raster->grid.width, raster->grid.height, gfx::PixelFormat::R32f,
+                      raster->grid.data.data(), gfx::Filter::Nearest);
+        gfx::ColormapParams params;
+        switch (options.coloring) {
+            case CanvasColoring::Structure:
+                params.map = gfx::Colormap::Viridis;
+                params.lo = 0;
+                params.hi = std::max(raster->hi, 1.0f);
+                params.log_scale = raster->hi > 64;
+                break;
+            case CanvasColoring::Parameter: params.map = gfx::Colormap::Categorical; break;
+            case CanvasColoring::Value:
+                params.map = gfx::Colormap::Diverging;
+                params.lo = -options.value_range;
+                params.hi = options.value_range;
+                break;
+        }
+        if (m_colored_generation != m_raster.Generation() || !(params == m_colored_params) || !m_colored.Valid()) {
+            std::string error;
+            if (m_pass.Render(m_values.Get(), params, m_colored, &error)) {
+                m_colored_generation = m_raster.Generation();
+                m_colored_params = params;
+            } else if (!error.empty()) {
+                m_error = error;
+            }
+        }
+        const Viewport& vp = raster->viewport;
+        const ImVec2 a = m_view.ContentToScreen(static_cast<double>(vp.col0), static_cast<double>(vp.row0));
+        const ImVec2 b = m_view.ContentToScreen(static_cast<double>(vp.col0 + vp.cols), static_cast<double>(vp.row0 + vp.rows));
+        if (m_colored.Valid()) draw->AddImage(m_colored.Color().ImId(), a, b);
+    }
+
+    // The matrix's own extent (structural zeros and the empty margin look alike otherwise).
+    {
+        const ImVec2 a = m_view.ContentToScreen(0, 0);
+        const ImVec2 b = m_view.ContentToScreen(static_cast<double>(matrix->Cols()), static_cast<double>(matrix->Rows()));
+        draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(100, 102, 116, 255));
+    }
+    // Block lines (channel boundaries), only when they are at least 6 px apart.
+    auto block_lines = [&](Index block, bool vertical) {
+        if (block <= 0) return;
+        const double spacing = static_cast<double>(block) * (vertical ? zoom : zoom_y);
+        if (spacing < 24.0) return;
+        const double first = std::ceil((vertical ? visible.x0 : visible.y0) / static_cast<double>(block)) * static_cast<double>(block);
+        const double last = vertical ? visible.x1 : visible.y1;
+        for (double v = first; v <= last; v += static_cast<double>(block)) {
+            if (vertical) {
+                const float x = m_view.ContentToScreen(v, 0).x;
+                draw->AddLine(ImVec2(x, min.y), ImVec2(x, max.y), IM_COL32(255, 255, 255, 40));
+            } else {
+                const float y = m_view.ContentToScreen(0, v).y;
+                draw->AddLine(ImVec2(min.x, y), ImVec2(max.x, y), IM_COL32(255, 255, 255, 40));
+            }
+        }
+    };
+    block_lines(options.col_block, true);
+    block_lines(options.row_block, false);
+
+    if (std::min(zoom, zoom_y) >= kLabelMinPx) DrawLabels(draw, *matrix, visible);
+
+    // Linked highlights.
+    const ImU32 highlight = IM_COL32(255, 210, 90, 200);
+    if (options.highlight_row && *options.highlight_row >= 0 && *options.highlight_row < matrix->Rows()) {
+        const double r = static_cast<double>(*options.highlight_row);
+        const float y0 = m_view.ContentToScreen(0, r).y, y1 = std::max(m_view.ContentToScreen(0, r + 1).y, y0 + 1.0f);
+        draw->AddRect(ImVec2(min.x, y0 - 1), ImVec2(max.x, y1 + 1), highlight, 0, 0, 1.5f);
+    }
+    if (options.highlight_col && *options.highlight_col >= 0 && *options.highlight_col < matrix->Cols()) {
+        const double c = static_cast<double>(*options.highlight_col);
+        const float x0 = m_view.ContentToScreen(c, 0).x, x1 = std::max(m_view.ContentToScreen(c + 1, 0).x, x0 + 1.0f);
+        draw->AddRect(ImVec2(x0 - 1, min.y), ImVec2(x1 + 1, max.y), highlight, 0, 0, 1.5f);
+    }
+
+    // Hover: the entry under the pointer, a crosshair and the readout.
+    if (hovered) {
+        double x = 0, y = 0;
+        m_view.ScreenToContent(ImGui::GetIO().MousePos, &x, &y);
+        if (x >= 0 && y >= 0 && x < static_cast<double>(matrix->Cols()) && y < static_cast<double>(matrix->Rows())) {
+            CanvasHover h{static_cast<Index>(y), static_cast<Index>(x)};
+            m_hovered = h;
+            const ImVec2 a = m_view.ContentToScreen(static_cast<double>(h.col), static_cast<double>(h.row));
+            const ImVec2 b = m_view.ContentToScreen(static_cast<double>(h.col + 1), static_cast<double>(h.row + 1));
+            draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(std::max(b.x, a.x + 1) + 1, std::max(b.y, a.y + 1) + 1),
+                          IM_COL32(255, 255, 255, 230), 0, 0, 1.5f);
+            ImGui::BeginTooltip();
+            ImGui::Text("%s %s", Tr(S::CanvasRow), FormatExact(h.row).c_str());
+            ImGui::SameLine();
+            ImGui::TextDisabled("%s", matrix->RowLabel(h.row).c_str());
+            ImGui::Text("%s %s", Tr(S::CanvasCol), FormatExact(h.col).c_str());
+            ImGui::SameLine();
+            ImGui::TextDisabled("%s", matrix->ColLabel(h.col).c_str());
+            ImGui::Separator();
+            ImGui::TextUnformatted(matrix->Describe(h.row, h.col).c_str());
+            ImGui::EndTooltip();
+        }
+    }
+    draw->PopClipRect();
+    draw->AddRect(min, max, IM_COL32(70, 70, 80, 255));
+    if (m_raster.Busy()) {
+        const char* busy = Tr(S::CanvasRecomputing);
+        const ImVec2 ts = ImGui::CalcTextSize(busy);
+        draw->AddRectFilled(ImVec2(max.x - ts.x - 12, min.y + 4), ImVec2(max.x - 4, min.y + ts.y + 10), IM_COL32(0, 0, 0, 170), 4);
+        draw->AddText(ImVec2(max.x - ts.x - 8, min.y + 7), IM_COL32(255, 220, 120, 255), busy);
+    }
+    draw->PushClipRect(ImVec2(min.x, max.y), ImVec2(max.x, max.y + legend), true);
+    DrawLegend(draw, ImVec2(min.x, max.y + 4), canvas_size.x, options);
+    draw->PopClipRect();
+    ImGui::SetCursorScreenPos(ImVec2(origin.x, max.y + legend));
+    ImGui::Dummy(ImVec2(canvas_size.x, 0));
+    ImGui::PopID();
+}
+
+void MatrixCanvas::DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible) {
+    // At entry level: the weight's label in every structural non-zero that is on screen.
+    const Index c0 = static_cast<Index>(std::floor(visible.x0)), c1 = static_cast<Index>(std::ceil(visible.x1));
+    const Index r0 = static_cast<Index>(std::floor(visible.y0)), r1 = static_cast<Index>(std::ceil(visible.y1));
+    if ((c1 - c0) * (r1 - r0) > 20000) return;  // bounded by the zoom; a guard against tiny fonts
+    const double zoom = m_view.Zoom();
+    ImFont* font = ImGui::GetFont();
+    const float base = ImGui::GetFontSize();
+    for (Index r = r0; r < r1; ++r) {
+        for (Index c = c0; c < c1; ++c) {
+            auto param = matrix.ParameterAt(r, c);
+            if (!param) continue;
+            std::string label = matrix.ParameterLabel(*param);
+            float size = base;
+            ImVec2 ts = font->CalcTextSizeA(size, FLT_MAX, 0, label.c_str());
+            if (ts.x > zoom - 4) {
+                // Too wide: drop the "w[" ... "]" decoration, then shrink.
+                if (label.size() > 3 && label[0] == 'w' && label[1] == '[') label = label.substr(2, label.size() - 3);
+                ts = font->CalcTextSizeA(size, FLT_MAX, 0, label.c_str());
+                if (ts.x > zoom - 4) {
+                    size = std::max(8.0f, size * static_cast<float>((zoom - 4) / ts.x));
+                    ts = font->CalcTextSizeA(size, FLT_MAX, 0, label.c_str());
+                }
+            }
+            if (ts.x > zoom) continue;
+            const ImVec2 a = m_view.ContentToScreen(static_cast<double>(c) + 0.5, static_cast<double>(r) + 0.5);
+            const float value = matrix.ParameterValue(*param);
+            draw->AddText(font, size, ImVec2(a.x - ts.x * 0.5f + 1, a.y - ts.y * 0.5f + 1), IM_COL32(0, 0, 0, 200), label.c_str());
+            draw->AddText(font, size, ImVec2(a.x - ts.x * 0.5f, a.y - ts.y * 0.5f), IM_COL32(255, 255, 255, 255), label.c_str());
+            if (zoom >= base * 3.2) {
+                char text[32];
+                std::snprintf(text, sizeof text, "%.3f", static_cast<double>(value));
+                const float small = base * 0.8f;
+                const ImVec2 vs = font->CalcTextSizeA(small, FLT_MAX, 0, text);
+                draw->AddText(font, small, ImVec2(a.x - vs.x * 0.5f, a.y + ts.y * 0.5f), IM_COL32(230, 230, 230, 200), text);
+            }
+        }
+    }
+}
+
+void MatrixCanvas::DrawLegend(ImDrawList* draw, ImVec2 at, float width, const CanvasOptions& options) {
+    const float h = ImGui::GetTextLineHeight();
+    const Raster* raster = m_raster.Current();
+    char text[256];
+    if (options.coloring == CanvasColoring::Parameter) {
+        std::snprintf(text, sizeof text, "%s", Tr(S::CanvasLegendParameter));
+        draw->AddText(at, ImGui::GetColorU32(ImGuiCol_Text), text);
+        return;
+    }
+    const float bar_w = std::min(width * 0.35f, ImGui::GetFontSize() * 14);
+    const int steps = 48;
+    const gfx::Colormap map = options.coloring == CanvasColoring::Value ? gfx::Colormap::Diverging : gfx::Colormap::Viridis;
+    for (int i = 0; i < steps; ++i) {
+        float rgb[3];
+        gfx::ColormapColor(map, (static_cast<float>(i) + 0.5f) / steps, rgb);
+        const float x0 = at.x + bar_w * static_cast<float>(i) / steps, x1 = at.x + bar_w * static_cast<float>(i + 1) / steps;
+        draw->AddRectFilled(ImVec2(x0, at.y + 2), ImVec2(x1 + 0.5f, at.y + h - 2), ImGui::ColorConvertFloat4ToU32(ImVec4(rgb[0], rgb[1], rgb[2], 1)));
+    }
+    if (options.coloring == CanvasColoring::Value) {
+        std::snprintf(text, sizeof text, "-%.3g ... 0 ... +%.3g   %s", static_cast<double>(options.value_range),
+                      static_cast<double>(options.value_range), Tr(S::CanvasLegendValue));
+    } else {
+        const double hi = raster ? static_cast<double>(raster->hi) : 0.0;
+        const Index block = raster ? raster->entries_per_pixel_row * raster->entries_per_pixel_col : 1;
+        if (block > 1)
+            std::snprintf(text, sizeof text, Tr(S::CanvasLegendCountBlock), hi, FormatExact(block).c_str());
+        else
+            std::snprintf(text, sizeof text, "%s", Tr(S::CanvasLegendEntry));
+    }
+    draw->AddText(ImVec2(at.x + bar_w + 8, at.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), text);
+}
+
+}  // namespace lens::app

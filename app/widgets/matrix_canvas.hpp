@@ -1,0 +1,96 @@
+// app/widgets/matrix_canvas.hpp: the canvas every operator view draws through. It shows any
+// StructuredMatrix from the whole matrix down to single labelled entries: wheel zoom about the
+// pointer, drag pan, double-click fit, a hover readout from Describe(), linked row/column
+// highlights, block grid lines and a colour legend. Rasterisation runs on the task runner (exact,
+// bounded by the pixels), so panning never blocks a frame; the colormap runs on the GPU.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <imgui.h>
+
+#include <lens/operator.hpp>
+#include <lens/task.hpp>
+
+#include "../gfx/colormap.hpp"
+#include "../gfx/texture.hpp"
+#include "zoom_view.hpp"
+
+namespace lens::app {
+
+enum class CanvasColoring { Structure = 0, Parameter = 1, Value = 2 };
+
+struct CanvasOptions {
+    CanvasColoring coloring = CanvasColoring::Structure;  // density, parameter identity, weight value
+    Index row_block = 0;                 // draw a line every row_block rows (0 = none), e.g. H*W per channel
+    Index col_block = 0;                 // likewise for columns
+    std::optional<Index> highlight_row;  // linked highlight from another view
+    std::optional<Index> highlight_col;
+    const char* row_title = "";          // what rows are, e.g. "output (c, y, x)"
+    const char* col_title = "";          // what columns are
+    float value_range = 1.0f;            // |value| mapped to the ends of the diverging map
+    float legend_height = 0.0f;          // px reserved below for the legend (0 = one text line)
+    bool stretch = false;                // fit both axes (rectangular entries) for very thin matrices
+};
+
+struct CanvasHover {
+    Index row = 0;
+    Index col = 0;
+};
+
+class MatrixCanvas {
+public:
+    explicit MatrixCanvas(TaskRunner& runner) : m_raster(runner) {}
+
+    // Draws `matrix` (identified by `generation`: bump it whenever the matrix changes) into a
+    // region of `size` px at the cursor. The matrix may be null (draws an empty frame).
+    void Draw(const char* id, std::shared_ptr<const StructuredMatrix> matrix, std::uint64_t generation, ImVec2 size,
+              const CanvasOptions& options);
+
+    // The entry under the pointer in the last frame, if any.
+    std::optional<CanvasHover> Hovered() const { return m_hovered; }
+    bool Busy() const { return m_raster.Busy(); }
+    float Progress() const { return m_raster.Progress(); }
+    // Fits the whole matrix at the next Draw.
+    void Fit() { m_view.Fit(); }
+    // Zooms so that one entry covers `pixels` px, centred on (row, col), at the next Draw.
+    void FocusEntry(Index row, Index col, double pixels);
+    ImVec2 Min() const { return m_min; }
+    ImVec2 Max() const { return m_max; }
+
+private:
+    struct RasterKey {
+        std::uint64_t generation = 0;
+        Index row0 = 0, col0 = 0, rows = 0, cols = 0;
+        int width_px = 0, height_px = 0;
+        int mode = 0;
+        bool operator==(const RasterKey&) const = default;
+    };
+    struct Raster {
+        Grid<float> grid;
+        Viewport viewport;
+        float lo = 0, hi = 0;  // finite value range (counts: max per pixel; values: max |v|)
+        Index entries_per_pixel_row = 1, entries_per_pixel_col = 1;
+    };
+
+    void DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible);
+    void DrawLegend(ImDrawList* draw, ImVec2 at, float width, const CanvasOptions& options);
+
+    LatestTask<RasterKey, Raster> m_raster;
+    ZoomView m_view;
+    gfx::CachedTexture m_values;
+    gfx::Framebuffer m_colored;
+    gfx::ColormapPass m_pass;
+    std::uint64_t m_colored_generation = 0;
+    gfx::ColormapParams m_colored_params;
+    std::optional<CanvasHover> m_hovered;
+    std::optional<std::pair<Index, Index>> m_focus;
+    double m_focus_pixels = 0;
+    std::string m_error;
+    ImVec2 m_min{0, 0}, m_max{0, 0};
+};
+
+}  // namespace lens::app
