@@ -569,7 +569,7 @@ void ConvPanel::DrawStats(const ConvOperator& op) {
     std::snprintf(buf, sizeof buf, "%.3g%%", st.density * 100.0);
     row(Tr(S::ConvStatDensity), buf, Tr(S::ConvStatDensityFormula));
     row(Tr(S::ConvStatWeights), n(st.weights), "kh x kw x Cin/groups x Cout");
-    row(Tr(S::ConvStatParameters), n(st.parameters), s.bias ? "weights + Cout" : "weights (no bias)");
+    row(Tr(S::ConvStatParameters), n(st.parameters), Tr(s.bias ? S::ConvStatParametersBias : S::ConvStatParametersNoBias));
     row(Tr(S::ConvStatUseful), n(st.useful_macs), Tr(S::ConvStatUsefulFormula));
     row(Tr(S::ConvStatDense), n(st.dense_macs) + " (" + FormatSI(static_cast<double>(st.dense_macs)) + ")", "rows x cols");
     std::snprintf(buf, sizeof buf, "%.3g%%", st.gemm_utilization * 100.0);
@@ -597,27 +597,29 @@ std::optional<std::pair<Index, Index>> DrawPlane(const char* title, Index h, Ind
     ImGui::TextDisabled("%s", title);
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const float cell = std::min(box.x / static_cast<float>(w), (box.y - ImGui::GetTextLineHeightWithSpacing()) / static_cast<float>(h));
-    const ImVec2 size(cell * static_cast<float>(w), cell * static_cast<float>(h));
+    // A 1-D signal (h = 1) is drawn as a strip tall enough to see and point at.
+    const float cell_h = h == 1 ? std::max(cell, ImGui::GetFontSize()) : cell;
+    const ImVec2 size(cell * static_cast<float>(w), cell_h * static_cast<float>(h));
     ImGui::InvisibleButton(title, ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f)));
     ImDrawList* draw = ImGui::GetWindowDrawList();
     draw->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(38, 40, 48, 255));
     if (cell >= 4.0f) {
         for (Index y = 0; y <= h; ++y)
-            draw->AddLine(ImVec2(origin.x, origin.y + cell * static_cast<float>(y)), ImVec2(origin.x + size.x, origin.y + cell * static_cast<float>(y)), IM_COL32(70, 72, 84, 255));
+            draw->AddLine(ImVec2(origin.x, origin.y + cell_h * static_cast<float>(y)), ImVec2(origin.x + size.x, origin.y + cell_h * static_cast<float>(y)), IM_COL32(70, 72, 84, 255));
         for (Index x = 0; x <= w; ++x)
             draw->AddLine(ImVec2(origin.x + cell * static_cast<float>(x), origin.y), ImVec2(origin.x + cell * static_cast<float>(x), origin.y + size.y), IM_COL32(70, 72, 84, 255));
     }
     const float min_mark = 3.0f;
     for (const Mark& m : marks) {
-        const ImVec2 a(origin.x + cell * static_cast<float>(m.x), origin.y + cell * static_cast<float>(m.y));
-        const ImVec2 b(std::max(a.x + cell, a.x + min_mark), std::max(a.y + cell, a.y + min_mark));
+        const ImVec2 a(origin.x + cell * static_cast<float>(m.x), origin.y + cell_h * static_cast<float>(m.y));
+        const ImVec2 b(std::max(a.x + cell, a.x + min_mark), std::max(a.y + cell_h, a.y + min_mark));
         draw->AddRectFilled(a, b, m.color);
     }
     draw->AddRect(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(110, 110, 125, 255));
     std::optional<std::pair<Index, Index>> hovered;
     if (ImGui::IsItemHovered() && cell > 0) {
         const ImVec2 mouse = ImGui::GetIO().MousePos;
-        const Index x = static_cast<Index>((mouse.x - origin.x) / cell), y = static_cast<Index>((mouse.y - origin.y) / cell);
+        const Index x = static_cast<Index>((mouse.x - origin.x) / cell), y = static_cast<Index>((mouse.y - origin.y) / cell_h);
         if (x >= 0 && y >= 0 && x < w && y < h) hovered = std::make_pair(y, x);
     }
     ImGui::EndGroup();
@@ -715,7 +717,25 @@ void ConvPanel::DrawMatrixTab(AppContext& context, const Built& built, ImVec2 av
     options.col_block = channel_major ? s.in_h * s.in_w : 0;
     options.row_title = channel_major ? Tr(S::ConvRowsChannelMajor) : Tr(S::ConvRowsPositionMajor);
     options.col_title = channel_major ? Tr(S::ConvColsChannelMajor) : Tr(S::ConvColsPositionMajor);
+    options.row_block_label = channel_major ? "out c=%lld" : nullptr;
+    options.col_block_label = channel_major ? "in c=%lld" : nullptr;
     options.value_range = 1.0f / std::sqrt(static_cast<float>(std::max<Index>(1, s.in_channels / s.groups * s.kernel_h * s.kernel_w)));
+    options.describe = [&op](Index row, Index col) {
+        const ConvCoord out = op.DecodeRow(row), in = op.DecodeCol(col);
+        char text[320];
+        if (auto param = op.ParameterAt(row, col)) {
+            const auto p = op.DecodeParam(*param);
+            std::snprintf(text, sizeof text, Tr(S::ConvHoverWeight), static_cast<long long>(out.c), static_cast<long long>(out.y),
+                          static_cast<long long>(out.x), static_cast<long long>(in.c), static_cast<long long>(in.y),
+                          static_cast<long long>(in.x), static_cast<long long>(p.out_c), static_cast<long long>(p.in_local),
+                          static_cast<long long>(p.ky), static_cast<long long>(p.kx), static_cast<double>(op.ParameterValue(*param)));
+        } else {
+            std::snprintf(text, sizeof text, Tr(S::ConvHoverZero), static_cast<long long>(out.c), static_cast<long long>(out.y),
+                          static_cast<long long>(out.x), static_cast<long long>(in.c), static_cast<long long>(in.y),
+                          static_cast<long long>(in.x));
+        }
+        return std::string(text);
+    };
     options.highlight_row = m_grid_row;
     options.highlight_col = m_grid_col;
     const ImVec2 top = ImGui::GetCursorScreenPos();

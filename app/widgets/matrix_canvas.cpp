@@ -115,8 +115,8 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
         }
         raster.lo = lo;
         raster.hi = hi;
-        raster.entries_per_pixel_row = std::max<Index>(1, key.rows / key.height_px);
-        raster.entries_per_pixel_col = std::max<Index>(1, key.cols / key.width_px);
+        raster.entries_per_pixel_row = std::max<Index>(1, (key.rows + key.height_px - 1) / key.height_px);
+        raster.entries_per_pixel_col = std::max<Index>(1, (key.cols + key.width_px - 1) / key.width_px);
         return raster;
     });
     m_raster.Poll();
@@ -178,6 +178,21 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
                 draw->AddLine(ImVec2(min.x, y), ImVec2(max.x, y), IM_COL32(255, 255, 255, 40));
             }
         }
+        // Label the blocks (e.g. channels) along the canvas edge when there is room for the text.
+        const char* label = vertical ? options.col_block_label : options.row_block_label;
+        if (!label || spacing < ImGui::GetFontSize() * 4.0) return;
+        const double start = std::floor((vertical ? visible.x0 : visible.y0) / static_cast<double>(block));
+        for (double b = start; b * static_cast<double>(block) < last; b += 1.0) {
+            char text[48];
+            std::snprintf(text, sizeof text, label, static_cast<long long>(b));
+            const double centre = (b + 0.5) * static_cast<double>(block);
+            ImVec2 at = vertical ? ImVec2(m_view.ContentToScreen(centre, 0).x, min.y + 3) : ImVec2(min.x + 3, m_view.ContentToScreen(0, centre).y);
+            const ImVec2 ts = ImGui::CalcTextSize(text);
+            if (vertical) at.x -= ts.x * 0.5f; else at.y -= ts.y * 0.5f;
+            if (vertical) at.x = std::clamp(at.x, min.x + 2, max.x - ts.x - 2); else at.y = std::clamp(at.y, min.y + 2, max.y - ts.y - 2);
+            draw->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + ts.x + 3, at.y + ts.y + 1), IM_COL32(0, 0, 0, 150), 3);
+            draw->AddText(at, IM_COL32(220, 225, 235, 255), text);
+        }
     };
     block_lines(options.col_block, true);
     block_lines(options.row_block, false);
@@ -216,7 +231,7 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
             ImGui::SameLine();
             ImGui::TextDisabled("%s", matrix->ColLabel(h.col).c_str());
             ImGui::Separator();
-            ImGui::TextUnformatted(matrix->Describe(h.row, h.col).c_str());
+            ImGui::TextUnformatted((options.describe ? options.describe(h.row, h.col) : matrix->Describe(h.row, h.col)).c_str());
             ImGui::EndTooltip();
         }
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,13 +28,17 @@ struct CanvasOptions {
     CanvasColoring coloring = CanvasColoring::Structure;  // density, parameter identity, weight value
     Index row_block = 0;                 // draw a line every row_block rows (0 = none), e.g. H*W per channel
     Index col_block = 0;                 // likewise for columns
+    const char* row_block_label = nullptr;  // printf format for a row block's index, e.g. "out c=%lld"
+    const char* col_block_label = nullptr;  // likewise for column blocks (nullptr = no labels)
     std::optional<Index> highlight_row;  // linked highlight from another view
     std::optional<Index> highlight_col;
     const char* row_title = "";          // what rows are, e.g. "output (c, y, x)"
     const char* col_title = "";          // what columns are
     float value_range = 1.0f;            // |value| mapped to the ends of the diverging map
     float legend_height = 0.0f;          // px reserved below for the legend (0 = one text line)
-    bool stretch = false;                // fit both axes (rectangular entries) for very thin matrices
+    bool stretch = false;
+    // Hover text in the UI language; when empty the matrix's own (English) Describe() is used.
+    std::function<std::string(Index row, Index col)> describe;                // fit both axes (rectangular entries) for very thin matrices
 };
 
 struct CanvasHover {
