@@ -1,0 +1,131 @@
+// matmul.cpp: seeded low-rank matrices, their product, singular values and numerical ranks.
+#include "lens/matmul.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace lens {
+namespace {
+
+std::uint64_t SplitMix64(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// Standard normal by Box-Muller on splitmix64: std::normal_distribution differs between standard
+// libraries, and a figure must reproduce everywhere.
+class Gaussian {
+public:
+    explicit Gaussian(std::uint64_t seed) : m_state(seed) {}
+    double Next() {
+        if (m_has_spare) {
+            m_has_spare = false;
+            return m_spare;
+        }
+        // u1 in (0, 1] so that log(u1) is finite; 53 random bits each.
+        const double u1 = (static_cast<double>(SplitMix64(m_state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+        const double u2 = static_cast<double>(SplitMix64(m_state) >> 11) * (1.0 / 9007199254740992.0);
+        const double radius = std::sqrt(-2.0 * std::log(u1));
+        const double angle = 6.283185307179586 * u2;
+        m_spare = radius * std::sin(angle);
+        m_has_spare = true;
+        return radius * std::cos(angle);
+    }
+
+private:
+    std::uint64_t m_state;
+    double m_spare = 0.0;
+    bool m_has_spare = false;
+};
+
+Eigen::MatrixXd GaussianMatrix(Gaussian& g, Index rows, Index cols) {
+    Eigen::MatrixXd m(rows, cols);
+    for (Index c = 0; c < cols; ++c)
+        for (Index r = 0; r < rows; ++r) m(r, c) = g.Next();
+    return m;
+}
+
+Eigen::VectorXd SingularValues(const Eigen::MatrixXd& m) {
+    // Values only (no U, V): BDCSVD falls back to Jacobi for small matrices by itself.
+    Eigen::BDCSVD<Eigen::MatrixXd> svd(m);
+    return svd.singularValues();
+}
+
+}  // namespace
+
+std::vector<SpecIssue> Validate(const MatmulSpec& spec) {
+    std::vector<SpecIssue> issues;
+    auto side = [&](const char* field, Index value) {
+        if (value < 1 || value > kMatmulMaxSide) {
+            issues.push_back({field, std::string(field) + " must be between 1 and " + std::to_string(kMatmulMaxSide) +
+                                         " (got " + std::to_string(value) + ")"});
+        }
+    };
+    side("m", spec.m);
+    side("n", spec.n);
+    side("p", spec.p);
+    auto rank = [&](const char* field, Index value, Index rows, Index cols, const char* matrix) {
+        // With a bad side the limit is meaningless; the side's own issue says enough.
+        if (rows < 1 || cols < 1 || rows > kMatmulMaxSide || cols > kMatmulMaxSide) {
+            if (value < 1) issues.push_back({field, std::string(field) + " must be at least 1 (got " + std::to_string(value) + ")"});
+            return;
+        }
+        const Index limit = std::min(rows, cols);
+        if (value < 1 || value > limit) {
+            issues.push_back({field, std::string("the rank of ") + matrix + " (" + std::to_string(rows) + " x " +
+                                         std::to_string(cols) + ") must be between 1 and " + std::to_string(limit) +
+                                         " (got " + std::to_string(value) + ")"});
+        }
+    };
+    rank("rank_a", spec.rank_a, spec.m, spec.n, "A");
+    rank("rank_b", spec.rank_b, spec.n, spec.p, "B");
+    return issues;
+}
+
+double RankTolerance(const Eigen::VectorXd& sv, Index rows, Index cols) {
+    if (sv.size() == 0) return 0.0;
+    return static_cast<double>(std::max(rows, cols)) * std::numeric_limits<double>::epsilon() * sv.maxCoeff();
+}
+
+Index NumericalRank(const Eigen::VectorXd& sv, double tolerance) {
+    return static_cast<Index>((sv.array() > tolerance).count());
+}
+
+std::optional<MatmulResult> ComputeMatmul(const MatmulSpec& spec, std::vector<SpecIssue>* issues) {
+    std::vector<SpecIssue> found = Validate(spec);
+    if (!found.empty()) {
+        if (issues) *issues = std::move(found);
+        return std::nullopt;
+    }
+    if (issues) issues->clear();
+    Gaussian g(spec.seed);
+    MatmulResult r;
+    // A = U_a V_a^T and B = U_b V_b^T: products of thin factors have exactly the chosen rank
+    // (with probability 1), which the SVD then has to find.
+    const Eigen::MatrixXd u_a = GaussianMatrix(g, spec.m, spec.rank_a);
+    const Eigen::MatrixXd v_a = GaussianMatrix(g, spec.n, spec.rank_a);
+    const Eigen::MatrixXd u_b = GaussianMatrix(g, spec.n, spec.rank_b);
+    const Eigen::MatrixXd v_b = GaussianMatrix(g, spec.p, spec.rank_b);
+    r.a.noalias() = u_a * v_a.transpose();
+    r.b.noalias() = u_b * v_b.transpose();
+    r.ab.noalias() = r.a * r.b;
+    r.sv_a = SingularValues(r.a);
+    r.sv_b = SingularValues(r.b);
+    r.sv_ab = SingularValues(r.ab);
+    r.tol_a = RankTolerance(r.sv_a, spec.m, spec.n);
+    r.tol_b = RankTolerance(r.sv_b, spec.n, spec.p);
+    r.tol_ab = RankTolerance(r.sv_ab, spec.m, spec.p);
+    r.rank_a = NumericalRank(r.sv_a, r.tol_a);
+    r.rank_b = NumericalRank(r.sv_b, r.tol_b);
+    r.rank_ab = NumericalRank(r.sv_ab, r.tol_ab);
+    r.bound = std::min(r.rank_a, r.rank_b);
+    r.side_bound = std::min({spec.m, spec.n, spec.p});
+    r.bound_holds = r.rank_ab <= r.bound && r.bound <= r.side_bound;
+    return r;
+}
+
+}  // namespace lens
