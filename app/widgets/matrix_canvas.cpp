@@ -162,7 +162,11 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
         const ImVec2 b = m_view.ContentToScreen(static_cast<double>(matrix->Cols()), static_cast<double>(matrix->Rows()));
         draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(100, 102, 116, 255));
     }
-    // Block lines (channel boundaries), only when they are at least 6 px apart.
+    // Block lines (channel boundaries), only when they are well apart, within the matrix.
+    const ImVec2 extent_min = m_view.ContentToScreen(0, 0);
+    const ImVec2 extent_max = m_view.ContentToScreen(static_cast<double>(matrix->Cols()), static_cast<double>(matrix->Rows()));
+    const float line_y0 = std::max(min.y, extent_min.y), line_y1 = std::min(max.y, extent_max.y);
+    const float line_x0 = std::max(min.x, extent_min.x), line_x1 = std::min(max.x, extent_max.x);
     auto block_lines = [&](Index block, bool vertical) {
         if (block <= 0) return;
         const double spacing = static_cast<double>(block) * (vertical ? zoom : zoom_y);
@@ -172,10 +176,10 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
         for (double v = first; v <= last; v += static_cast<double>(block)) {
             if (vertical) {
                 const float x = m_view.ContentToScreen(v, 0).x;
-                draw->AddLine(ImVec2(x, min.y), ImVec2(x, max.y), IM_COL32(255, 255, 255, 40));
+                draw->AddLine(ImVec2(x, line_y0), ImVec2(x, line_y1), IM_COL32(255, 255, 255, 40));
             } else {
                 const float y = m_view.ContentToScreen(0, v).y;
-                draw->AddLine(ImVec2(min.x, y), ImVec2(max.x, y), IM_COL32(255, 255, 255, 40));
+                draw->AddLine(ImVec2(line_x0, y), ImVec2(line_x1, y), IM_COL32(255, 255, 255, 40));
             }
         }
         // Label the blocks (e.g. channels) along the canvas edge when there is room for the text.
