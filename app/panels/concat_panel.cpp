@@ -14,6 +14,7 @@
 #include "../app_context.hpp"
 #include "../export.hpp"
 #include "../widgets/matrix_canvas.hpp"
+#include "../widgets/spec_editor.hpp"
 #include "panel.hpp"
 
 namespace lens::app {
@@ -133,9 +134,7 @@ public:
         return false;
     }
     std::string ValidateKeys() override {
-        std::string message;
-        for (const auto& issue : ValidateConcat(m_spec)) message += (message.empty() ? "" : "; ") + issue.field + ": " + issue.message;
-        return message;
+        return JoinIssues(ValidateConcat(m_spec));
     }
     void Export(AppContext& context, ExportSink& sink) override {
         Panel::Export(context, sink);
@@ -175,11 +174,7 @@ protected:
         const float editor_w = ImGui::GetFontSize() * 17;
         ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
         auto field = [&](const char* label, const char* name, std::int64_t* value, std::int64_t lo, std::int64_t hi) {
-            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-            const std::int64_t step = 1;
-            if (ImGui::InputScalar(label, ImGuiDataType_S64, value, &step, nullptr, "%lld")) *value = std::clamp(*value, lo, hi);
-            for (const auto& issue : built.issues)
-                if (issue.field == name) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", issue.message.c_str());
+            SpecField(label, name, value, lo, hi, built.issues);
         };
         field(Tr(S::ConcatInChannels), "in_channels", &m_spec.in_channels, 1, 64);
         field("C1", "channels_a", &m_spec.channels_a, 1, 64);

@@ -21,6 +21,7 @@
 #include "../export.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
+#include "../widgets/spec_editor.hpp"
 #include "panel.hpp"
 
 namespace lens::app {
@@ -285,9 +286,7 @@ public:
     std::string ValidateKeys() override {
         SyncSpecFromKeys();
         auto issues = Validate(m_spec);
-        std::string message;
-        for (const auto& issue : issues) message += (message.empty() ? "" : "; ") + issue.field + ": " + issue.message;
-        return message;
+        return JoinIssues(issues);
     }
 
     void Export(AppContext& context, ExportSink& sink) override {
@@ -485,15 +484,8 @@ private:
 
 bool ConvPanel::FieldInt64(const char* label, const char* field, std::int64_t* value, std::int64_t min, std::int64_t max,
                            const std::vector<SpecIssue>& issues) {
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-    const std::int64_t step = 1;
-    bool changed = ImGui::InputScalar(label, ImGuiDataType_S64, value, &step, nullptr, "%lld");
-    if (changed) {
-        *value = std::clamp(*value, min, max);
-        m_preset.clear();
-    }
-    for (const auto& issue : issues)
-        if (issue.field == field) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", issue.message.c_str());
+    const bool changed = SpecField(label, field, value, min, max, issues);
+    if (changed) m_preset.clear();
     return changed;
 }
 
@@ -522,8 +514,7 @@ void ConvPanel::DrawEditors(const Built& built) {
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
     if (ImGui::Combo(Tr(S::ConvPaddingMode), &m_padding_mode, modes, 4)) m_preset.clear();
     if (m_padding_mode == 0) FieldInt64(Tr(S::ConvPadding), "padding", &m_padding, 0, kMaxKernel, issues);
-    for (const auto& issue : issues)
-        if (issue.field == "padding" && m_padding_mode != 0) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", issue.message.c_str());
+    else SpecFieldIssues("padding", issues);
     FieldInt64(Tr(S::ConvDilation), "dilation", &m_dilation, 1, kMaxKernel, issues);
     FieldInt64(Tr(S::ConvGroups), "groups", &m_groups, 1, kMaxChannels, issues);
     if (ImGui::Checkbox(Tr(S::ConvBias), &m_bias)) m_preset.clear();

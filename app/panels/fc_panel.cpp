@@ -12,6 +12,7 @@
 #include "../app_context.hpp"
 #include "../export.hpp"
 #include "../widgets/matrix_canvas.hpp"
+#include "../widgets/spec_editor.hpp"
 #include "panel.hpp"
 
 namespace lens::app {
@@ -48,9 +49,7 @@ public:
     }
 
     std::string ValidateKeys() override {
-        std::string message;
-        for (const auto& issue : Validate(m_spec)) message += (message.empty() ? "" : "; ") + issue.field + ": " + issue.message;
-        return message;
+        return JoinIssues(Validate(m_spec));
     }
 
     void Export(AppContext& context, ExportSink& sink) override {
@@ -147,14 +146,7 @@ private:
             ImGui::EndCombo();
         }
         auto field = [&](const char* label, const char* name, std::int64_t* value) {
-            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-            const std::int64_t step = 1;
-            if (ImGui::InputScalar(label, ImGuiDataType_S64, value, &step, nullptr, "%lld")) {
-                *value = std::clamp<std::int64_t>(*value, 1, kFcMaxSide);
-                m_preset.clear();
-            }
-            for (const auto& issue : built.issues)
-                if (issue.field == name) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", issue.message.c_str());
+            if (SpecField(label, name, value, 1, kFcMaxSide, built.issues)) m_preset.clear();
         };
         field(Tr(S::FcInCount), "in_count", &m_spec.in_count);
         field(Tr(S::FcOutCount), "out_count", &m_spec.out_count);

@@ -11,6 +11,7 @@
 #include "../export.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/plot.hpp"
+#include "../widgets/spec_editor.hpp"
 #include "panel.hpp"
 
 namespace lens::app {
@@ -43,9 +44,7 @@ public:
     float Progress() const override { return 0.5f; }
 
     std::string ValidateKeys() override {
-        std::string message;
-        for (const auto& issue : Validate(m_spec)) message += (message.empty() ? "" : "; ") + issue.field + ": " + issue.message;
-        return message;
+        return JoinIssues(Validate(m_spec));
     }
 
     void Export(AppContext& context, ExportSink& sink) override {
@@ -119,13 +118,8 @@ protected:
 
 private:
     void DrawEditors() {
-        auto field = [&](const char* label, const char* name, std::int64_t* value) {
-            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-            const std::int64_t step = 1;
-            if (ImGui::InputScalar(label, ImGuiDataType_S64, value, &step, nullptr, "%lld")) *value = std::clamp<std::int64_t>(*value, 1, kMatmulMaxSide);
-            for (const auto& issue : Validate(m_spec))
-                if (issue.field == name) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", issue.message.c_str());
-        };
+        const auto issues = Validate(m_spec);
+        auto field = [&](const char* label, const char* name, std::int64_t* value) { SpecField(label, name, value, 1, kMatmulMaxSide, issues); };
         field("m", "m", &m_spec.m);
         field("n", "n", &m_spec.n);
         field("p", "p", &m_spec.p);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "lens/operator.hpp"
+#include "lens/spec.hpp"
 
 namespace lens {
 
@@ -72,12 +73,6 @@ inline constexpr Index kConvMaxSide = Index{1} << 20;       // in_h, in_w, paddi
 inline constexpr Index kConvMaxChannels = Index{1} << 16;   // in_channels, out_channels, groups
 inline constexpr Index kConvMaxKernel = 1024;               // kernel_h, kernel_w, stride, dilation
 inline constexpr Count kConvMaxWeights = Count{1} << 26;    // stored weights (they are allocated)
-
-// One problem with a spec, shown next to the field it names.
-struct SpecIssue {
-    std::string field;    // the ConvSpec key, e.g. "groups"
-    std::string message;  // English, one sentence
-};
 
 // Every problem with the spec (empty when valid): non-positive or oversized fields, groups not
 // dividing the channels, kernel larger than the padded input, 'same' with stride > 1, 1-D specs

@@ -1,0 +1,19 @@
+// app/widgets/spec_editor.hpp: the editors every panel's spec uses: an integer field with +/-
+// steps, clamped to its range, with the spec's Validate() messages for that field shown under it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <lens/spec.hpp>
+
+namespace lens::app {
+
+// Draws `label` editing *value in [lo, hi]; returns true when the user changed it. Messages of
+// `issues` whose field is `field` are drawn below in the error colour.
+bool SpecField(const char* label, const char* field, std::int64_t* value, std::int64_t lo, std::int64_t hi,
+               const std::vector<SpecIssue>& issues);
+// The messages of `issues` for `field` (for editors that are not SpecFields, e.g. combos).
+void SpecFieldIssues(const char* field, const std::vector<SpecIssue>& issues);
+
+}  // namespace lens::app
