@@ -478,7 +478,10 @@ void App::Impl::Frame(bool interactive) {
                                         ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings;
     ImGui::Begin("##host", nullptr, host_flags);
     {
-        const float nav_width = ImGui::GetFontSize() * 12.0f;
+        // As wide as the longest panel title (in the current language), within reason.
+        float nav_width = ImGui::GetFontSize() * 8.0f;
+        for (const auto& panel : panels) nav_width = std::max(nav_width, ImGui::CalcTextSize(Tr(panel->Title())).x);
+        nav_width = std::min(nav_width + ImGui::GetStyle().WindowPadding.x * 2 + ImGui::GetStyle().ItemSpacing.x, display.x * 0.25f);
         ImGui::BeginChild("##nav", ImVec2(nav_width, 0), true);
         ImGui::TextDisabled("%s", Tr(S::NavPanels));
         ImGui::Separator();
