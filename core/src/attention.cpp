@@ -1,0 +1,754 @@
+// attention.cpp: weightless attention, softmax attention with projections, QK norm and a causal
+// mask, the entropy curve, and attention as a structured matrix on vec X.
+//
+// [SECTION] Helpers
+// [SECTION] Validation
+// [SECTION] Weightless attention X X^T X
+// [SECTION] Building blocks: heads, LayerNorm, softmax
+// [SECTION] Projections
+// [SECTION] The head loop shared by Attend and the entropy curve
+// [SECTION] Attention
+// [SECTION] Entropy against the weight scale
+// [SECTION] Dense matrix operator
+// [SECTION] Attention as a structured matrix on vec X
+#include "lens/attention.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "lens/npy.hpp"
+
+namespace lens {
+namespace {
+
+// [SECTION] Helpers
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+std::string Num(Index v) { return std::to_string(v); }
+
+void Report(std::vector<SpecIssue>* issues, std::string field, std::string message) {
+    if (issues) issues->push_back({std::move(field), std::move(message)});
+}
+
+void SetError(std::string* out, std::string message) {
+    if (out) *out = std::move(message);
+}
+
+// Calls the user's progress function (none: never cancelled). False means stop.
+bool Tick(const ProgressFn& progress, double fraction) {
+    if (!progress) return true;
+    return progress(static_cast<float>(std::clamp(fraction, 0.0, 1.0)));
+}
+
+void ReportCancelled(std::vector<SpecIssue>* issues) { Report(issues, "cancelled", "the computation was cancelled"); }
+
+std::string FormatValue(double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.4f", v);
+    return buffer;
+}
+
+// Counter-based splitmix64 hash mapped to uniform(-bound, bound) (fc.cpp's HashedUniform).
+float HashedUniform(std::uint64_t seed, Index p, double bound) {
+    std::uint64_t z = seed + (static_cast<std::uint64_t>(p) + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    const double unit = static_cast<double>(z >> 40) * (1.0 / 16777216.0);
+    return static_cast<float>((2.0 * unit - 1.0) * bound);
+}
+
+// Midpoint of the t-th of n equal strata of [lo, lo + length) (fc.cpp's sampling).
+Index Stratum(Index lo, Index length, Index t, Index n) { return lo + (2 * t + 1) * length / (2 * n); }
+
+Index ISqrt(Index v) {
+    Index r = static_cast<Index>(std::sqrt(static_cast<double>(v)));
+    while (r > 0 && r * r > v) --r;
+    while ((r + 1) * (r + 1) <= v) ++r;
+    return r;
+}
+
+}  // namespace
+
+// [SECTION] Validation
+
+std::vector<SpecIssue> Validate(const AttentionSpec& spec, Index tokens, Index token_width) {
+    std::vector<SpecIssue> issues;
+    if (tokens < 1) {
+        Report(&issues, "tokens", "there are no tokens to attend over");
+    } else if (tokens > kAttentionMaxTokens) {
+        Report(&issues, "tokens", FormatExact(tokens) + " tokens exceed the limit of " + FormatExact(kAttentionMaxTokens));
+    }
+    if (token_width < 1 || token_width > kMaxTokenWidth) {
+        Report(&issues, "tokens", "the token width must be between 1 and " + FormatExact(kMaxTokenWidth) + " (got " + Num(token_width) + ")");
+    }
+    const bool d_ok = spec.d_model >= 1 && spec.d_model <= kAttentionMaxWidth;
+    if (!d_ok) {
+        Report(&issues, "d_model", "d_model must be between 1 and " + FormatExact(kAttentionMaxWidth) + " (got " + Num(spec.d_model) + ")");
+    }
+    if (spec.heads < 1 || (d_ok && spec.heads > spec.d_model)) {
+        Report(&issues, "heads", "heads must be between 1 and d_model (got " + Num(spec.heads) + ")");
+    } else if (d_ok && spec.d_model % spec.heads != 0) {
+        Report(&issues, "heads", "heads (" + Num(spec.heads) + ") must divide d_model (" + Num(spec.d_model) + ") so that every head gets d_model / heads features");
+    }
+    if (d_ok && token_width >= 1) {
+        if (spec.projection == ProjectionKind::Identity && spec.d_model != token_width) {
+            Report(&issues, "d_model", "with projection=identity the tokens enter attention as they are, so d_model must equal the token width " +
+                                           Num(token_width) + " (P x P x 3 for patches; got " + Num(spec.d_model) + ")");
+        }
+        if (spec.projection != ProjectionKind::Identity && token_width <= kMaxTokenWidth &&
+            (spec.d_model * token_width > kAttentionMaxWeightEntries || spec.d_model * spec.d_model > kAttentionMaxWeightEntries)) {
+            Report(&issues, "d_model", "a projection of " + Num(spec.d_model) + " x " + Num(std::max(token_width, spec.d_model)) +
+                                           " weights exceeds the limit of " + FormatExact(kAttentionMaxWeightEntries) + " entries");
+        }
+    }
+    if (tokens >= 1 && tokens <= kAttentionMaxTokens && spec.heads >= 1 && spec.heads <= kAttentionMaxWidth) {
+        const Count entries = spec.heads * tokens * tokens;  // <= 2^14 * 2^26: fits
+        if (entries > kAttentionMaxMatrixEntries) {
+            Report(&issues, "tokens", Num(spec.heads) + " heads x " + Num(tokens) + "^2 tokens = " + FormatExact(entries) +
+                                          " attention entries exceed the limit of " + FormatExact(kAttentionMaxMatrixEntries) +
+                                          " (1 GiB of floats): use fewer tokens or heads");
+        }
+    }
+    if (!std::isfinite(spec.weight_scale) || spec.weight_scale < 0.0f || spec.weight_scale > kAttentionMaxWeightScale) {
+        Report(&issues, "weight_scale", "the weight scale must be between 0 and " + FormatValue(kAttentionMaxWeightScale) + " (got " +
+                                            FormatValue(spec.weight_scale) + ")");
+    }
+    if (spec.projection == ProjectionKind::File) {
+        if (spec.wq.empty()) Report(&issues, "wq", "projection=file needs a .npy file for Wq");
+        if (spec.wk.empty()) Report(&issues, "wk", "projection=file needs a .npy file for Wk");
+        if (spec.wv.empty()) Report(&issues, "wv", "projection=file needs a .npy file for Wv");
+    }
+    return issues;
+}
+
+// [SECTION] Weightless attention X X^T X
+
+std::optional<WeightlessAttention> ComputeWeightlessAttention(const RowMatrixF& x, std::vector<SpecIssue>* issues,
+                                                              const ProgressFn& progress) {
+    const Index n = x.rows(), d = x.cols();
+    if (n < 1 || d < 1) {
+        Report(issues, "tokens", "there are no tokens: X is empty");
+        return std::nullopt;
+    }
+    if (n > kAttentionMaxTokens || d > kMaxTokenWidth || n * d > kMaxTokenEntries) {
+        Report(issues, "tokens", "X (" + Num(n) + " x " + Num(d) + ") exceeds the token limits");
+        return std::nullopt;
+    }
+    WeightlessAttention w;
+    w.rows = n;
+    w.cols = d;
+    w.bound = std::min(n, d);
+    // (X X^T) X costs 2 N^2 d, X (X^T X) costs 2 N d^2: take the smaller inner matrix.
+    if (n <= d) {
+        const RowMatrixF gram = x * x.transpose();
+        w.product.noalias() = gram * x;
+    } else {
+        const RowMatrixF gram = x.transpose() * x;
+        w.product.noalias() = x * gram;
+    }
+    if (!Tick(progress, 0.3)) {
+        ReportCancelled(issues);
+        return std::nullopt;
+    }
+    const Eigen::MatrixXd xd = x.cast<double>();
+    const Index k = std::min(n, d);
+    Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(k, k);
+    if (n <= d) {
+        gram.selfadjointView<Eigen::Lower>().rankUpdate(xd);  // X X^T
+    } else {
+        gram.selfadjointView<Eigen::Lower>().rankUpdate(xd.transpose());  // X^T X
+    }
+    if (!Tick(progress, 0.7)) {
+        ReportCancelled(issues);
+        return std::nullopt;
+    }
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gram, Eigen::EigenvaluesOnly);
+    const Eigen::VectorXd& lambda = eigen.eigenvalues();  // ascending
+    w.singular_values.resize(k);
+    for (Index i = 0; i < k; ++i) {
+        const double l = std::max(0.0, lambda(k - 1 - i));  // rounding can make a null eigenvalue slightly negative
+        w.singular_values(i) = l * std::sqrt(l);               // sigma^3 = lambda^1.5
+    }
+    w.tolerance = static_cast<double>(std::max(n, d)) * std::numeric_limits<double>::epsilon() * w.singular_values(0);
+    for (Index i = 0; i < k; ++i)
+        if (w.singular_values(i) > w.tolerance) ++w.rank;
+    Tick(progress, 1.0);
+    return w;
+}
+
+// [SECTION] Building blocks: heads, LayerNorm, softmax
+
+std::vector<RowMatrixF> SplitHeads(const RowMatrixF& x, Index heads) {
+    if (heads < 1 || x.cols() % heads != 0) return {};
+    const Index dh = x.cols() / heads;
+    std::vector<RowMatrixF> parts;
+    parts.reserve(static_cast<size_t>(heads));
+    for (Index h = 0; h < heads; ++h) parts.emplace_back(x.middleCols(h * dh, dh));
+    return parts;
+}
+
+RowMatrixF MergeHeads(const std::vector<RowMatrixF>& parts) {
+    if (parts.empty()) return {};
+    const Index n = parts.front().rows(), dh = parts.front().cols();
+    for (const RowMatrixF& p : parts)
+        if (p.rows() != n || p.cols() != dh) return {};
+    RowMatrixF x(n, dh * static_cast<Index>(parts.size()));
+    for (size_t h = 0; h < parts.size(); ++h) x.middleCols(static_cast<Index>(h) * dh, dh) = parts[h];
+    return x;
+}
+
+void LayerNormRows(Eigen::Ref<RowMatrixF> x, float eps) {
+    const Index d = x.cols();
+    if (d < 1) return;
+    for (Index r = 0; r < x.rows(); ++r) {
+        auto row = x.row(r);
+        // Double accumulation: a row of large values (weight scale 1000) keeps its variance exact.
+        double mean = 0.0;
+        for (Index f = 0; f < d; ++f) mean += row(f);
+        mean /= static_cast<double>(d);
+        double var = 0.0;
+        for (Index f = 0; f < d; ++f) {
+            const double c = row(f) - mean;
+            var += c * c;
+        }
+        var /= static_cast<double>(d);
+        const double inv = 1.0 / std::sqrt(var + static_cast<double>(eps));
+        for (Index f = 0; f < d; ++f) row(f) = static_cast<float>((row(f) - mean) * inv);
+    }
+}
+
+void SoftmaxRows(const Eigen::Ref<const RowMatrixF>& logits, Eigen::Ref<RowMatrixF> probs, std::span<float> entropy) {
+    const Index rows = logits.rows(), cols = logits.cols();
+    if (probs.rows() != rows || probs.cols() != cols) return;
+    const bool want_entropy = static_cast<Index>(entropy.size()) == rows;
+    // z = logit - max, floored at kFloor. Eigen's vectorised exp never returns 0 (it clamps its
+    // argument near -88.7 and returns ~1e-38), so entries below the floor, masked ones (-inf)
+    // included, are set to exactly 0: a masked key gets exactly 0 attention, and 0 * z adds nothing
+    // to the entropy. What is dropped is below 1.7e-38 of the row's largest weight. z is kept in its
+    // own row so that logits and probs may alias.
+    constexpr float kFloor = -87.0f;
+    Eigen::RowVectorXf z(cols);
+    for (Index r = 0; r < rows; ++r) {
+        const float m = logits.row(r).maxCoeff();
+        if (!(m > kNegInf)) {  // every entry masked (or NaN): no distribution to speak of
+            probs.row(r).setZero();
+            if (want_entropy) entropy[static_cast<size_t>(r)] = 0.0f;
+            continue;
+        }
+        z = (logits.row(r).array() - m).max(kFloor).matrix();
+        probs.row(r) = z.array().exp().matrix();  // vectorised (a select() around it would call expf per entry)
+        float* p = probs.row(r).data();
+        for (Index c = 0; c < cols; ++c)
+            if (z(c) <= kFloor) p[c] = 0.0f;
+        const double total = probs.row(r).sum();  // >= 1: the maximum contributes exp(0)
+        if (want_entropy) {
+            // H = -sum p log p with p = e^z / Z: log Z - sum(e^z z) / Z, no log per entry.
+            const double ez = probs.row(r).cwiseProduct(z).sum();
+            entropy[static_cast<size_t>(r)] = static_cast<float>(std::max(0.0, std::log(total) - ez / total));
+        }
+        probs.row(r) *= static_cast<float>(1.0 / total);
+    }
+}
+
+// [SECTION] Projections
+
+RowMatrixF RandomProjection(Index out_features, Index in_features, std::uint64_t seed, int matrix) {
+    if (out_features < 1 || in_features < 1) return {};
+    RowMatrixF w(out_features, in_features);
+    const double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
+    const std::uint64_t stream = seed + static_cast<std::uint64_t>(matrix + 1) * 0xD1B54A32D192ED03ull;
+    float* data = w.data();
+    for (Index p = 0; p < out_features * in_features; ++p) data[p] = HashedUniform(stream, p, bound);
+    return w;
+}
+
+namespace {
+
+// One projection from a .npy file: float32/float64, 2-D, rows x cols, finite.
+std::optional<RowMatrixF> LoadProjection(const std::string& path, const char* field, Index rows, Index cols,
+                                         std::vector<SpecIssue>* issues) {
+    NpyReadLimits limits;
+    limits.max_file_bytes = kAttentionMaxWeightEntries * 8 + (Count{1} << 20);  // float64 at the limit, plus a header
+    std::string error;
+    std::optional<NpyArray> array = ReadNpy(path, &error, limits);
+    const std::string name = std::string(field) + " (" + path + ")";
+    if (!array) {
+        Report(issues, field, error.empty() ? name + " could not be read" : error);
+        return std::nullopt;
+    }
+    if (array->dtype != "<f4" && array->dtype != "<f8") {
+        Report(issues, field, name + " holds dtype '" + array->dtype + "': a float array ('<f4' or '<f8') is expected");
+        return std::nullopt;
+    }
+    std::string shape = "(";
+    for (size_t i = 0; i < array->shape.size(); ++i) shape += (i ? ", " : "") + Num(array->shape[i]);
+    shape += array->shape.size() == 1 ? ",)" : ")";
+    if (array->shape.size() != 2 || array->shape[0] != rows || array->shape[1] != cols) {
+        Report(issues, field, name + " has shape " + shape + "; expected (" + Num(rows) + ", " + Num(cols) +
+                                  ") = (d_model, input width), nn.Linear's (out_features, in_features)");
+        return std::nullopt;
+    }
+    RowMatrixF w(rows, cols);
+    float* data = w.data();
+    for (size_t i = 0; i < array->values.size(); ++i) {
+        data[i] = static_cast<float>(array->values[i]);
+        if (!std::isfinite(data[i])) {
+            Report(issues, field, name + " holds a value that is not a finite float32 (entry " + Num(static_cast<Index>(i)) + ")");
+            return std::nullopt;
+        }
+    }
+    return w;
+}
+
+}  // namespace
+
+std::optional<AttentionWeights> LoadAttentionWeights(const AttentionSpec& spec, Index token_width, std::vector<SpecIssue>* issues) {
+    AttentionWeights w;
+    w.kind = spec.projection;
+    switch (spec.projection) {
+        case ProjectionKind::Identity: return w;
+        case ProjectionKind::Random:
+            w.wq = RandomProjection(spec.d_model, token_width, spec.seed, 0);
+            w.wk = RandomProjection(spec.d_model, token_width, spec.seed, 1);
+            w.wv = RandomProjection(spec.d_model, token_width, spec.seed, 2);
+            w.wo = RandomProjection(spec.d_model, spec.d_model, spec.seed, 3);
+            return w;
+        case ProjectionKind::File: {
+            bool ok = true;
+            auto load = [&](const std::string& path, const char* field, Index cols, RowMatrixF& into) {
+                std::optional<RowMatrixF> m = LoadProjection(path, field, spec.d_model, cols, issues);
+                if (m) {
+                    into = std::move(*m);
+                } else {
+                    ok = false;
+                }
+            };
+            load(spec.wq, "wq", token_width, w.wq);
+            load(spec.wk, "wk", token_width, w.wk);
+            load(spec.wv, "wv", token_width, w.wv);
+            if (!spec.wo.empty()) load(spec.wo, "wo", spec.d_model, w.wo);
+            if (!ok) return std::nullopt;
+            return w;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<AttentionInput> PrepareAttention(RowMatrixF x, const AttentionSpec& spec, std::vector<SpecIssue>* issues,
+                                               const ProgressFn& progress) {
+    std::vector<SpecIssue> problems = Validate(spec, x.rows(), x.cols());
+    if (!problems.empty()) {
+        if (issues) issues->insert(issues->end(), problems.begin(), problems.end());
+        return std::nullopt;
+    }
+    std::optional<AttentionWeights> weights = LoadAttentionWeights(spec, x.cols(), issues);
+    if (!weights) return std::nullopt;
+    AttentionInput in;
+    in.weights = std::move(*weights);
+    in.x = std::move(x);
+    if (in.weights.kind == ProjectionKind::Identity) {
+        in.q = in.x;
+        in.k = in.x;
+        in.v = in.x;
+        Tick(progress, 1.0);
+        return in;
+    }
+    const RowMatrixF* w[3] = {&in.weights.wq, &in.weights.wk, &in.weights.wv};
+    RowMatrixF* out[3] = {&in.q, &in.k, &in.v};
+    for (int i = 0; i < 3; ++i) {
+        out[i]->noalias() = in.x * w[i]->transpose();
+        if (!Tick(progress, (i + 1) / 3.0)) {
+            ReportCancelled(issues);
+            return std::nullopt;
+        }
+    }
+    return in;
+}
+
+// [SECTION] The head loop shared by Attend and the entropy curve
+
+namespace {
+
+// Where the head loop writes; null members are not computed.
+struct HeadSinks {
+    float* scores = nullptr;      // heads x N x N
+    float* attention = nullptr;   // heads x N x N
+    float* entropy = nullptr;     // heads x N
+    RowMatrixF* context = nullptr;  // N x d_model
+    double entropy_sum = 0.0;     // always accumulated
+    bool overflow = false;        // the logits could overflow float (the loop stopped)
+};
+
+enum class LoopEnd { Done, Cancelled };
+
+// Attention of every head over blocks of query rows (bounded scratch: about 2^20 floats per block).
+// `progress` receives the fraction of this loop done.
+LoopEnd RunHeads(const AttentionInput& in, Index heads, float scale, bool qk_norm, bool causal, HeadSinks& sinks,
+                 const std::function<bool(double)>& progress) {
+    const Index n = in.q.rows(), d = in.q.cols(), dh = d / heads;
+    const Index block = std::max<Index>(1, std::min<Index>(n, (Index{1} << 20) / n));
+    const Index blocks_per_head = (n + block - 1) / block;
+    const float inv_sqrt = 1.0f / std::sqrt(static_cast<float>(dh));
+    RowMatrixF q(n, dh), k(n, dh), scratch;
+    if (!sinks.scores || !sinks.attention) scratch.resize(block, n);
+    std::vector<float> row_entropy(static_cast<size_t>(block));
+    for (Index h = 0; h < heads; ++h) {
+        q = in.q.middleCols(h * dh, dh) * scale;
+        k = in.k.middleCols(h * dh, dh) * scale;
+        if (qk_norm) {
+            LayerNormRows(q);
+            LayerNormRows(k);
+        }
+        q *= inv_sqrt;  // folded into q: scores = q k^T / sqrt(d_head)
+        // Cauchy-Schwarz: every score and every partial sum of its dot product is at most
+        // max|q_n| max|k_m|, so below FLT_MAX nothing overflows; inf or NaN fails the test too.
+        if (!(q.rowwise().norm().maxCoeff() * k.rowwise().norm().maxCoeff() < 1e38f)) {
+            sinks.overflow = true;
+            return LoopEnd::Done;
+        }
+        const auto v = in.v.middleCols(h * dh, dh);
+        for (Index b = 0; b < blocks_per_head; ++b) {
+            const Index r0 = b * block, rows = std::min(block, n - r0);
+            const size_t at = static_cast<size_t>((h * n + r0) * n);
+            Eigen::Map<RowMatrixF> s(sinks.scores ? sinks.scores + at : scratch.data(), rows, n);
+            s.noalias() = q.middleRows(r0, rows) * k.transpose();
+            if (causal) {
+                for (Index i = 0; i < rows; ++i) {
+                    const Index visible = r0 + i + 1;
+                    if (visible < n) s.row(i).tail(n - visible).setConstant(kNegInf);
+                }
+            }
+            Eigen::Map<RowMatrixF> p(sinks.attention ? sinks.attention + at : scratch.data(), rows, n);
+            SoftmaxRows(s, p, std::span<float>(row_entropy.data(), static_cast<size_t>(rows)));
+            for (Index i = 0; i < rows; ++i) {
+                sinks.entropy_sum += row_entropy[static_cast<size_t>(i)];
+                if (sinks.entropy) sinks.entropy[h * n + r0 + i] = row_entropy[static_cast<size_t>(i)];
+            }
+            if (sinks.context) sinks.context->block(r0, h * dh, rows, dh).noalias() = p * v;
+            if (progress && !progress(static_cast<double>(h * blocks_per_head + b + 1) / static_cast<double>(heads * blocks_per_head))) {
+                return LoopEnd::Cancelled;
+            }
+        }
+    }
+    return LoopEnd::Done;
+}
+
+// Problems with running `spec` on a prepared input (it may come from another spec).
+bool CheckInput(const AttentionInput& in, const AttentionSpec& spec, std::vector<SpecIssue>* issues) {
+    std::vector<SpecIssue> problems = Validate(spec, in.x.rows(), in.x.cols());
+    if (!problems.empty()) {
+        if (issues) issues->insert(issues->end(), problems.begin(), problems.end());
+        return false;
+    }
+    const Index n = in.x.rows();
+    if (in.q.rows() != n || in.k.rows() != n || in.v.rows() != n || in.q.cols() != spec.d_model || in.k.cols() != spec.d_model ||
+        in.v.cols() != spec.d_model || (in.weights.wo.size() != 0 && in.weights.wo.cols() != spec.d_model)) {
+        Report(issues, "d_model", "the prepared projections do not have d_model = " + Num(spec.d_model) + " columns: prepare again");
+        return false;
+    }
+    return true;
+}
+
+const char* kOverflowMessage = "the attention logits overflow float32: the weights or the weight scale are too large";
+
+}  // namespace
+
+// [SECTION] Attention
+
+Eigen::Map<const RowMatrixF> AttentionResult::Scores(Index h) const {
+    const bool ok = !scores.empty() && h >= 0 && h < heads;
+    return Eigen::Map<const RowMatrixF>(ok ? scores.data() + h * tokens * tokens : nullptr, ok ? tokens : 0, ok ? tokens : 0);
+}
+
+Eigen::Map<const RowMatrixF> AttentionResult::Attention(Index h) const {
+    const bool ok = attention && !attention->empty() && h >= 0 && h < heads;
+    return Eigen::Map<const RowMatrixF>(ok ? attention->data() + h * tokens * tokens : nullptr, ok ? tokens : 0, ok ? tokens : 0);
+}
+
+std::optional<AttentionResult> Attend(const AttentionInput& input, const AttentionSpec& spec, std::vector<SpecIssue>* issues,
+                                      const ProgressFn& progress) {
+    if (!CheckInput(input, spec, issues)) return std::nullopt;
+    AttentionResult r;
+    r.tokens = input.x.rows();
+    r.d_model = spec.d_model;
+    r.heads = spec.heads;
+    r.d_head = spec.d_model / spec.heads;
+    r.weight_scale = spec.weight_scale;
+    r.qk_norm = spec.qk_norm;
+    r.causal = spec.causal;
+    const size_t cube = static_cast<size_t>(r.heads * r.tokens * r.tokens);
+    if (spec.keep_scores) r.scores.resize(cube);
+    auto attention = std::make_shared<std::vector<float>>(cube);
+    r.entropy.resize(static_cast<size_t>(r.heads * r.tokens));
+    r.context.resize(r.tokens, r.d_model);
+    HeadSinks sinks;
+    sinks.scores = spec.keep_scores ? r.scores.data() : nullptr;
+    sinks.attention = attention->data();
+    sinks.entropy = r.entropy.data();
+    sinks.context = &r.context;
+    const bool has_wo = input.weights.wo.size() != 0;
+    const double loop_share = has_wo ? 0.9 : 1.0;
+    const LoopEnd end = RunHeads(input, r.heads, spec.weight_scale, spec.qk_norm, spec.causal, sinks,
+                                 [&](double f) { return Tick(progress, f * loop_share); });
+    if (end == LoopEnd::Cancelled) {
+        ReportCancelled(issues);
+        return std::nullopt;
+    }
+    if (sinks.overflow) {
+        Report(issues, "weight_scale", kOverflowMessage);
+        return std::nullopt;
+    }
+    r.attention = std::move(attention);
+    r.mean_entropy = sinks.entropy_sum / static_cast<double>(r.heads * r.tokens);
+    double uniform = 0.0;
+    for (Index i = 0; i < r.tokens; ++i) uniform += std::log(static_cast<double>(spec.causal ? i + 1 : r.tokens));
+    r.uniform_entropy = uniform / static_cast<double>(r.tokens);
+    if (has_wo) {
+        r.output.noalias() = r.context * input.weights.wo.transpose();
+    } else {
+        r.output = r.context;
+    }
+    Tick(progress, 1.0);
+    return r;
+}
+
+std::optional<AttentionResult> ComputeAttention(RowMatrixF x, const AttentionSpec& spec, std::vector<SpecIssue>* issues,
+                                                const ProgressFn& progress) {
+    const double share = spec.projection == ProjectionKind::Identity ? 0.02 : 0.3;
+    std::optional<AttentionInput> input =
+        PrepareAttention(std::move(x), spec, issues, [&](float f) { return Tick(progress, f * share); });
+    if (!input) return std::nullopt;
+    return Attend(*input, spec, issues, [&](float f) { return Tick(progress, share + f * (1.0 - share)); });
+}
+
+// [SECTION] Entropy against the weight scale
+
+std::optional<std::vector<double>> MeanEntropyAtScales(const AttentionInput& input, const AttentionSpec& spec,
+                                                       std::span<const float> scales, bool qk_norm,
+                                                       std::vector<SpecIssue>* issues, const ProgressFn& progress) {
+    if (!CheckInput(input, spec, issues)) return std::nullopt;
+    for (float s : scales) {
+        if (!std::isfinite(s) || s < 0.0f || s > kAttentionMaxWeightScale) {
+            Report(issues, "weight_scale", "every weight scale must be between 0 and " + FormatValue(kAttentionMaxWeightScale) +
+                                               " (got " + FormatValue(s) + ")");
+            return std::nullopt;
+        }
+    }
+    const Index heads = spec.heads, n = input.x.rows();
+    std::vector<double> means;
+    means.reserve(scales.size());
+    const double count = static_cast<double>(scales.size());
+    for (size_t i = 0; i < scales.size(); ++i) {
+        HeadSinks sinks;  // entropy only: nothing N x N is kept
+        const LoopEnd end = RunHeads(input, heads, scales[i], qk_norm, spec.causal, sinks,
+                                     [&](double f) { return Tick(progress, (static_cast<double>(i) + f) / count); });
+        if (end == LoopEnd::Cancelled) {
+            ReportCancelled(issues);
+            return std::nullopt;
+        }
+        if (sinks.overflow) {
+            Report(issues, "weight_scale", kOverflowMessage);
+            return std::nullopt;
+        }
+        means.push_back(sinks.entropy_sum / static_cast<double>(heads * n));
+    }
+    return means;
+}
+
+std::vector<float> GeometricScales(float lo, float hi, int count) {
+    std::vector<float> scales;
+    if (count < 1 || !(lo > 0.0f) || !(hi > 0.0f) || !std::isfinite(lo) || !std::isfinite(hi)) return scales;
+    scales.reserve(static_cast<size_t>(count));
+    const double ratio = count > 1 ? std::log(static_cast<double>(hi) / lo) / (count - 1) : 0.0;
+    for (int i = 0; i < count; ++i) scales.push_back(static_cast<float>(lo * std::exp(ratio * i)));
+    return scales;
+}
+
+// [SECTION] Dense matrix operator
+
+std::shared_ptr<const DenseMatrixOperator> DenseMatrixOperator::Create(std::shared_ptr<const std::vector<float>> storage,
+                                                                       size_t offset, Index rows, Index cols,
+                                                                       DenseMatrixLabels labels, std::string* error) {
+    if (!storage) {
+        SetError(error, "no values");
+        return nullptr;
+    }
+    if (rows < 1 || cols < 1) {
+        SetError(error, "a dense matrix needs at least one row and one column (got " + Num(rows) + " x " + Num(cols) + ")");
+        return nullptr;
+    }
+    const auto entries = CheckedMul(rows, cols);
+    if (!entries || offset > storage->size() || static_cast<Count>(storage->size() - offset) < *entries) {
+        SetError(error, "the values do not hold a " + Num(rows) + " x " + Num(cols) + " matrix at offset " + Num(static_cast<Index>(offset)));
+        return nullptr;
+    }
+    std::shared_ptr<DenseMatrixOperator> op(new DenseMatrixOperator());
+    op->m_storage = std::move(storage);
+    op->m_values = op->m_storage->data() + offset;
+    op->m_rows = rows;
+    op->m_cols = cols;
+    op->m_labels = std::move(labels);
+    if (*entries <= kDenseMatrixTableEntries) {
+        const size_t stride = static_cast<size_t>(cols) + 1;
+        op->m_prefix.assign(static_cast<size_t>(rows + 1) * stride, 0.0);
+        for (Index r = 0; r < rows; ++r) {
+            double run = 0.0;
+            for (Index c = 0; c < cols; ++c) {
+                run += op->Value(r, c);
+                op->m_prefix[static_cast<size_t>(r + 1) * stride + static_cast<size_t>(c + 1)] =
+                    op->m_prefix[static_cast<size_t>(r) * stride + static_cast<size_t>(c + 1)] + run;
+            }
+        }
+    }
+    return op;
+}
+
+std::shared_ptr<const DenseMatrixOperator> DenseMatrixOperator::Create(const RowMatrixF& values, DenseMatrixLabels labels,
+                                                                       std::string* error) {
+    auto storage = std::make_shared<std::vector<float>>(values.data(), values.data() + values.size());
+    return Create(std::move(storage), 0, values.rows(), values.cols(), std::move(labels), error);
+}
+
+void DenseMatrixOperator::ForEachInRow(Index row, const std::function<void(Index col, Index param)>& fn) const {
+    if (row < 0 || row >= m_rows) return;
+    for (Index col = 0; col < m_cols; ++col) fn(col, row * m_cols + col);
+}
+
+float DenseMatrixOperator::ParameterValue(Index param) const {
+    if (param < 0 || param >= m_rows * m_cols) return 0.0f;
+    return m_values[static_cast<size_t>(param)];
+}
+
+std::optional<Index> DenseMatrixOperator::ParameterAt(Index row, Index col) const {
+    if (row < 0 || row >= m_rows || col < 0 || col >= m_cols) return std::nullopt;
+    return row * m_cols + col;
+}
+
+BlockStats DenseMatrixOperator::StatsOf(IndexSpan rows, IndexSpan cols, RasterMode mode, Count sample_budget) const {
+    BlockStats s;
+    const Index row_count = rows.hi - rows.lo, col_count = cols.hi - cols.lo;
+    s.count = row_count * col_count;
+    if (mode == RasterMode::ParameterId) {
+        s.param = s.count == 1 ? rows.lo * m_cols + cols.lo : kBlockMixedParam;
+        return s;
+    }
+    if (mode != RasterMode::MeanValue) return s;
+    if (!m_prefix.empty()) {
+        const size_t stride = static_cast<size_t>(m_cols) + 1;
+        auto at = [&](Index r, Index c) { return m_prefix[static_cast<size_t>(r) * stride + static_cast<size_t>(c)]; };
+        s.sum = at(rows.hi, cols.hi) - at(rows.lo, cols.hi) - at(rows.hi, cols.lo) + at(rows.lo, cols.lo);
+        return s;
+    }
+    const Count budget = std::max<Count>(1, sample_budget);
+    if (s.count <= budget) {
+        for (Index r = rows.lo; r < rows.hi; ++r)
+            for (Index c = cols.lo; c < cols.hi; ++c) s.sum += Value(r, c);
+        return s;
+    }
+    // Sides are at most 2^26 here (the values are stored), so the strata products fit.
+    const Index sample_rows = std::min(row_count, std::max<Index>(1, ISqrt(budget)));
+    const Index sample_cols = std::min(col_count, std::max<Index>(1, budget / sample_rows));
+    double sum = 0.0;
+    for (Index t = 0; t < sample_rows; ++t) {
+        const Index r = Stratum(rows.lo, row_count, t, sample_rows);
+        for (Index u = 0; u < sample_cols; ++u) sum += Value(r, Stratum(cols.lo, col_count, u, sample_cols));
+    }
+    s.sum = sum / static_cast<double>(sample_rows * sample_cols) * static_cast<double>(s.count);
+    return s;
+}
+
+void DenseMatrixOperator::Apply(std::span<const float> x, std::span<float> y) const {
+    if (static_cast<Index>(x.size()) != m_cols || static_cast<Index>(y.size()) != m_rows) return;
+    const Eigen::Map<const RowMatrixF> m(m_values, m_rows, m_cols);
+    Eigen::Map<Eigen::VectorXf>(y.data(), m_rows).noalias() = m * Eigen::Map<const Eigen::VectorXf>(x.data(), m_cols);
+}
+
+std::string DenseMatrixOperator::RowLabel(Index row) const {
+    if (row < 0 || row >= m_rows) return StructuredMatrix::RowLabel(row).append(" (outside)");
+    return m_labels.row_axis + "=" + Num(row);
+}
+
+std::string DenseMatrixOperator::ColLabel(Index col) const {
+    if (col < 0 || col >= m_cols) return StructuredMatrix::ColLabel(col).append(" (outside)");
+    return m_labels.col_axis + "=" + Num(col);
+}
+
+std::string DenseMatrixOperator::ParameterLabel(Index param) const {
+    if (param < 0 || param >= m_rows * m_cols) return StructuredMatrix::ParameterLabel(param).append(" (outside)");
+    return m_labels.name + "[" + Num(param / m_cols + m_labels.row_offset) + "," + Num(param % m_cols) + "]";
+}
+
+std::string DenseMatrixOperator::Describe(Index row, Index col) const {
+    if (row < 0 || row >= m_rows || col < 0 || col >= m_cols) return "outside the matrix";
+    const Index param = row * m_cols + col;
+    return RowLabel(row) + " <- " + ColLabel(col) + " via " + ParameterLabel(param) + " = " + FormatValue(Value(row, col));
+}
+
+// [SECTION] Attention as a structured matrix on vec X
+
+MatrixPtr MakeAttentionOperator(const AttentionInput& input, const AttentionResult& result, Index head, std::string* error) {
+    if (!result.attention || result.heads < 1 || result.tokens < 1 ||
+        result.attention->size() != static_cast<size_t>(result.heads * result.tokens * result.tokens)) {
+        SetError(error, "there is no attention to draw: compute it first");
+        return nullptr;
+    }
+    if (head < -1 || head >= result.heads) {
+        SetError(error, "head " + Num(head) + " is out of range (0.." + Num(result.heads - 1) + ", or -1 for all heads)");
+        return nullptr;
+    }
+    const Index n = result.tokens, dh = result.d_head, d_in = input.x.cols();
+    const bool identity = input.weights.wv.size() == 0;
+    if (input.x.rows() != n || (identity && d_in != result.d_model) ||
+        (!identity && (input.weights.wv.rows() != result.d_model || input.weights.wv.cols() != d_in))) {
+        SetError(error, "the attention and the prepared input do not match: recompute");
+        return nullptr;
+    }
+    auto one_head = [&](Index h) -> MatrixPtr {
+        DenseMatrixLabels a_labels;
+        a_labels.name = result.heads > 1 ? "A" + Num(h) : "A";
+        a_labels.row_axis = "query n";
+        a_labels.col_axis = "key m";
+        a_labels.trainable = false;  // computed from the input, not trained
+        MatrixPtr a = DenseMatrixOperator::Create(result.attention, static_cast<size_t>(h * n * n), n, n, a_labels, error);
+        if (!a) return nullptr;
+        MatrixPtr wv;
+        if (identity && result.heads == 1) {
+            wv = IdentityOperator::Create(d_in, "f", error);
+        } else if (identity) {
+            // Rows of the identity: the selection of the head's features (fixed ones, no weights).
+            SliceSpec slice;
+            slice.channels = d_in;
+            slice.height = 1;
+            slice.width = 1;
+            slice.begin = h * dh;
+            slice.end = (h + 1) * dh;
+            std::vector<SpecIssue> issues;
+            wv = SelectionOperator::Create(slice, &issues);
+            if (!wv && !issues.empty()) SetError(error, issues.front().message);
+        } else {
+            DenseMatrixLabels v_labels;
+            v_labels.name = "Wv";
+            v_labels.row_axis = "v j";
+            v_labels.col_axis = "in f";
+            v_labels.row_offset = h * dh;
+            wv = DenseMatrixOperator::Create(RowMatrixF(input.weights.wv.middleRows(h * dh, dh)), v_labels, error);
+        }
+        if (!wv) return nullptr;
+        return KroneckerOperator::Create(std::move(a), std::move(wv), error);
+    };
+    if (head >= 0) return one_head(head);
+    std::vector<MatrixPtr> blocks;
+    for (Index h = 0; h < result.heads; ++h) {
+        MatrixPtr block = one_head(h);
+        if (!block) return nullptr;
+        blocks.push_back(std::move(block));
+    }
+    if (blocks.size() == 1) return blocks.front();
+    return ConcatRows(std::move(blocks), error);
+}
+
+}  // namespace lens
