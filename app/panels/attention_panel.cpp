@@ -1,0 +1,525 @@
+// app/panels/attention_panel.cpp: "Attention". Tokens from text or from the image's patches,
+// X X^T X and its rank, Q/K/V, the softmax heatmaps per head with hover, the output, the attention
+// of one query drawn over the image, the same attention as a structured matrix on vec X, and the
+// entropy against the weight scale with and without QK LayerNorm (ViT-22B's fix), all computed.
+//
+// [SECTION] Spec and keys
+// [SECTION] Computation (task runner)
+// [SECTION] Drawing
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include <lens/attention.hpp>
+#include <lens/tokens.hpp>
+
+#include "../app_context.hpp"
+#include "../export.hpp"
+#include "../gfx/texture.hpp"
+#include "../widgets/heatmap.hpp"
+#include "../widgets/matrix_canvas.hpp"
+#include "../widgets/plot.hpp"
+#include "../widgets/spec_editor.hpp"
+#include "panel.hpp"
+
+namespace lens::app {
+namespace {
+
+using i18n::S;
+using i18n::Tr;
+
+// [SECTION] Spec and keys
+
+struct AttentionPanelSpec {
+    int source = 0;                  // 0 text, 1 image
+    std::string text = "The cat sat on the mat. The dog sat on the log.";
+    std::int64_t patch = 16;         // P, px
+    std::int64_t resize = 224;       // image edge before patching; 0 = the image's own size
+    bool positions = false;          // sinusoidal positions added to the tokens
+    AttentionSpec attention;         // d_model, heads, projection, weights, scale, qk_norm, causal, seed
+    std::int64_t query = 0;          // the query token whose attention row is shown over the image
+    std::uint64_t image_version = 0;
+    bool operator==(const AttentionPanelSpec&) const = default;
+};
+
+struct Computed {
+    std::vector<SpecIssue> issues;
+    TokenSet tokens;
+    std::shared_ptr<AttentionInput> input;
+    std::optional<AttentionResult> result;
+    std::optional<WeightlessAttention> weightless;
+    std::vector<float> scales;
+    std::vector<double> entropy_plain, entropy_qk_norm;
+    Grid<float> x_grid, scores_grid, attention_grid, output_grid;
+    std::vector<Grid<float>> head_grids;
+    float x_range = 1, scores_range = 1, output_range = 1, attention_peak = 1;
+    MatrixPtr operator_head0;
+};
+
+Grid<float> GridOf(const float* data, Index rows, Index cols) {
+    Grid<float> g(static_cast<int>(cols), static_cast<int>(rows));
+    std::copy_n(data, static_cast<size_t>(rows * cols), g.data.begin());
+    return g;
+}
+
+float MaxAbs(const Grid<float>& g) {
+    float m = 1e-12f;
+    for (float v : g.data)
+        if (std::isfinite(v)) m = std::max(m, std::fabs(v));
+    return m;
+}
+
+// [SECTION] Computation (task runner)
+
+Computed Compute(const AttentionPanelSpec& spec, std::shared_ptr<const Image> image, TaskContext& context) {
+    Computed c;
+    std::optional<TokenSet> tokens;
+    if (spec.source == 0) {
+        TextTokensSpec t;
+        t.width = spec.attention.d_model;
+        t.positions = spec.positions;
+        t.seed = spec.attention.seed;
+        tokens = TextTokens(spec.text, t, &c.issues);
+    } else {
+        PatchTokensSpec p;
+        p.patch = spec.patch;
+        p.positions = spec.positions;
+        const Image* source = image.get();
+        Image resized;
+        if (spec.resize > 0) {
+            resized = ResizeRgb(*image, static_cast<int>(spec.resize), static_cast<int>(spec.resize));
+            source = &resized;
+        }
+        tokens = PatchTokens(*source, p, &c.issues);
+    }
+    if (!tokens) return c;
+    c.tokens = std::move(*tokens);
+    const ProgressFn progress = TaskProgress(context);
+    auto input = PrepareAttention(c.tokens.x, spec.attention, &c.issues, progress);
+    if (!input) return c;
+    c.input = std::make_shared<AttentionInput>(std::move(*input));
+    c.result = Attend(*c.input, spec.attention, &c.issues, progress);
+    if (!c.result) return c;
+    c.weightless = ComputeWeightlessAttention(c.tokens.x);
+    c.scales = GeometricScales(0.1f, 10.0f, 17);
+    if (auto plain = MeanEntropyAtScales(*c.input, spec.attention, c.scales, false)) c.entropy_plain = *plain;
+    if (auto normed = MeanEntropyAtScales(*c.input, spec.attention, c.scales, true)) c.entropy_qk_norm = *normed;
+    const AttentionResult& r = *c.result;
+    const Index n = r.tokens;
+    c.x_grid = GridOf(c.tokens.x.data(), c.tokens.x.rows(), c.tokens.x.cols());
+    if (!r.scores.empty()) c.scores_grid = GridOf(r.scores.data(), n, n);
+    c.attention_grid = GridOf(r.attention->data(), n, n);
+    c.output_grid = GridOf(r.output.data(), r.output.rows(), r.output.cols());
+    for (Index h = 0; h < std::min<Index>(r.heads, 16); ++h) c.head_grids.push_back(GridOf(r.attention->data() + h * n * n, n, n));
+    c.x_range = MaxAbs(c.x_grid);
+    c.scores_range = c.scores_grid.Empty() ? 1 : MaxAbs(c.scores_grid);
+    c.output_range = MaxAbs(c.output_grid);
+    // Attention rows sum to 1, so with many keys every weight is small: map 0..the largest weight.
+    c.attention_peak = MaxAbs(c.attention_grid);
+    c.operator_head0 = MakeAttentionOperator(*c.input, r, 0);
+    return c;
+}
+
+class AttentionPanel final : public Panel {
+public:
+    AttentionPanel() {
+        m_spec.attention.d_model = 64;
+        m_spec.attention.heads = 4;
+        m_spec.attention.projection = ProjectionKind::Random;
+        std::snprintf(m_text, sizeof m_text, "%s", m_spec.text.c_str());
+    }
+
+    const char* Id() const override { return "attention"; }
+    i18n::S Title() const override { return S::PanelAttention; }
+    bool Busy() const override { return (m_task && m_task->Busy()) || (m_canvas && m_tab == 1 && m_canvas->Busy()); }
+    float Progress() const override { return m_task ? m_task->Progress() : 0; }
+
+    std::string ValidateKeys() override {
+        std::vector<SpecIssue> issues;
+        if (m_spec.source == 0) {
+            TextTokensSpec t;
+            t.width = m_spec.attention.d_model;
+            auto tokens = TextTokens(m_spec.text, t, &issues);
+            if (tokens) Append(issues, Validate(m_spec.attention, tokens->Tokens(), tokens->Width()));
+        } else {
+            PatchTokensSpec p;
+            p.patch = m_spec.patch;
+            const Index side = m_spec.resize;
+            if (side > 0) {
+                auto grid = PatchGridOf(side, side, p, &issues);
+                if (grid) Append(issues, Validate(m_spec.attention, grid->Tokens() == 0 ? grid->grid_rows * grid->grid_cols : grid->Tokens(), m_spec.patch * m_spec.patch * 3));
+            }
+        }
+        if (m_spec.attention.projection == ProjectionKind::File) {
+            std::vector<SpecIssue> load;
+            LoadAttentionWeights(m_spec.attention, m_spec.source == 0 ? m_spec.attention.d_model : m_spec.patch * m_spec.patch * 3, &load);
+            Append(issues, load);
+        }
+        return JoinIssues(issues);
+    }
+
+    void Export(AppContext& context, ExportSink& sink) override {
+        Panel::Export(context, sink);
+        AttentionPanelSpec spec = m_spec;
+        spec.image_version = context.image_version;
+        TaskContext none;
+        Computed c = Compute(spec, context.image, none);
+        if (!c.result) return;
+        const AttentionResult& r = *c.result;
+        sink.Integer("tokens", r.tokens);
+        sink.Integer("d_model", r.d_model);
+        sink.Integer("heads", r.heads);
+        sink.Integer("token_width", c.tokens.Width());
+        if (c.weightless) {
+            sink.Integer("rank_xxtx", c.weightless->rank);
+            sink.Integer("rank_bound", c.weightless->bound);
+        }
+        sink.Number("mean_entropy", r.mean_entropy);
+        sink.Number("uniform_entropy", r.uniform_entropy);
+        sink.NumberArray("weight_scales", std::vector<double>(c.scales.begin(), c.scales.end()));
+        sink.NumberArray("mean_entropy_plain", c.entropy_plain);
+        sink.NumberArray("mean_entropy_qk_norm", c.entropy_qk_norm);
+        const Index n = r.tokens;
+        sink.ArrayF32("tokens", std::vector<float>(c.tokens.x.data(), c.tokens.x.data() + c.tokens.x.size()), {n, c.tokens.Width()});
+        if (!r.scores.empty()) sink.ArrayF32("scores", r.scores, {r.heads, n, n});
+        sink.ArrayF32("attention", *r.attention, {r.heads, n, n});
+        sink.ArrayF32("output", std::vector<float>(r.output.data(), r.output.data() + r.output.size()), {n, r.output.cols()});
+    }
+
+protected:
+    void BindKeys(KeyTable& keys) override {
+        keys.Choice("source", &m_spec.source, {"text", "image"}, "tokens from text or from the image's patches");
+        keys.Text("text", &m_spec.text, static_cast<size_t>(kMaxTextBytes), "the text (source=text)");
+        keys.Int64("patch", &m_spec.patch, 1, kMaxPatch, "patch size P (source=image)");
+        keys.Int64("resize", &m_spec.resize, 0, 4096, "image edge before patching (0 = own size)");
+        keys.Bool("positions", &m_spec.positions, "add sinusoidal positions");
+        keys.Int64("d_model", &m_spec.attention.d_model, 1, 1 << 16, "width of Q, K, V (= token width with identity)");
+        keys.Int64("heads", &m_spec.attention.heads, 1, 1 << 12, "attention heads (divide d_model)");
+        keys.Custom("projection", "identity|random|file", "Q, K, V projections", [this](const std::string& v) -> std::string {
+            if (v == "identity") m_spec.attention.projection = ProjectionKind::Identity;
+            else if (v == "random") m_spec.attention.projection = ProjectionKind::Random;
+            else if (v == "file") m_spec.attention.projection = ProjectionKind::File;
+            else return "'" + v + "' is not identity|random|file";
+            return {};
+        });
+        keys.Text("wq", &m_spec.attention.wq, 4096, ".npy of Wq (projection=file)");
+        keys.Text("wk", &m_spec.attention.wk, 4096, ".npy of Wk (projection=file)");
+        keys.Text("wv", &m_spec.attention.wv, 4096, ".npy of Wv (projection=file)");
+        keys.Float("weight_scale", &m_spec.attention.weight_scale, 0.0f, 100.0f, "multiplies Wq and Wk");
+        keys.Bool("qk_norm", &m_spec.attention.qk_norm, "LayerNorm on queries and keys");
+        keys.Bool("causal", &m_spec.attention.causal, "query n sees keys 0..n only");
+        keys.Custom("seed", "0..2^63", "seed of tokens and projections", [this](const std::string& v) -> std::string {
+            char* end = nullptr;
+            const unsigned long long s = std::strtoull(v.c_str(), &end, 10);
+            if (v.empty() || *end != 0 || v[0] == '-') return "'" + v + "' is not a non-negative integer";
+            m_spec.attention.seed = s;
+            return {};
+        });
+        keys.Int64("query", &m_spec.query, 0, kMaxTokens - 1, "query token shown over the image");
+        keys.Choice("view", &m_tab, {"heatmaps", "matrix"}, "which tab is shown");
+    }
+
+    void DrawContent(AppContext& context) override;
+
+private:
+    static void Append(std::vector<SpecIssue>& to, const std::vector<SpecIssue>& from) { to.insert(to.end(), from.begin(), from.end()); }
+
+    void DrawEditors(const Computed* c);
+    void DrawHeatmaps(AppContext& context, const Computed& c, ImVec2 avail);
+    void DrawOverlay(AppContext& context, const Computed& c, ImVec2 size);
+
+    AttentionPanelSpec m_spec;
+    char m_text[4096] = {};
+    int m_tab = 0;
+    bool m_force_tab = true;
+    std::unique_ptr<LatestTask<AttentionPanelSpec, Computed>> m_task;
+    std::unique_ptr<MatrixCanvas> m_canvas;
+    Heatmap m_x_map, m_scores_map, m_attention_map, m_output_map;
+    std::vector<Heatmap> m_head_maps = std::vector<Heatmap>(16);
+    gfx::CachedTexture m_image_texture;
+    std::uint64_t m_image_version_uploaded = 0;
+};
+
+// [SECTION] Drawing
+
+void AttentionPanel::DrawEditors(const Computed* c) {
+    ImGui::RadioButton(Tr(S::AttnSourceText), &m_spec.source, 0);
+    ImGui::SameLine();
+    ImGui::RadioButton(Tr(S::AttnSourceImage), &m_spec.source, 1);
+    const std::vector<SpecIssue> none;
+    const auto& issues = c ? c->issues : none;
+    if (m_spec.source == 0) {
+        if (ImGui::InputTextMultiline("##text", m_text, sizeof m_text, ImVec2(-1, ImGui::GetTextLineHeight() * 4))) m_spec.text = m_text;
+        SpecFieldIssues("text", issues);
+    } else {
+        SpecField(Tr(S::AttnPatch), "patch", &m_spec.patch, 1, kMaxPatch, issues);
+        SpecField(Tr(S::AttnResize), "resize", &m_spec.resize, 0, 4096, issues);
+        SpecFieldIssues("image", issues);
+    }
+    ImGui::Checkbox(Tr(S::AttnPositions), &m_spec.positions);
+    SpecField("d_model", "d_model", &m_spec.attention.d_model, 1, 1 << 16, issues);
+    SpecField(Tr(S::BlockHeads), "heads", &m_spec.attention.heads, 1, 1 << 12, issues);
+    int projection = static_cast<int>(m_spec.attention.projection);
+    const char* projections[] = {Tr(S::AttnProjIdentity), Tr(S::AttnProjRandom), Tr(S::AttnProjFile)};
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    if (ImGui::Combo(Tr(S::AttnProjection), &projection, projections, 3)) m_spec.attention.projection = static_cast<ProjectionKind>(projection);
+    for (const char* f : {"wq", "wk", "wv", "wo", "tokens", "weight_scale"}) SpecFieldIssues(f, issues);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    ImGui::SliderFloat(Tr(S::AttnWeightScale), &m_spec.attention.weight_scale, 0.1f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic);
+    ImGui::Checkbox(Tr(S::AttnQkNorm), &m_spec.attention.qk_norm);
+    ImGui::Checkbox(Tr(S::AttnCausal), &m_spec.attention.causal);
+    if (c && c->result) {
+        const AttentionResult& r = *c->result;
+        int query = static_cast<int>(std::min<std::int64_t>(m_spec.query, r.tokens - 1));
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+        if (ImGui::SliderInt(Tr(S::AttnQuery), &query, 0, static_cast<int>(r.tokens - 1))) m_spec.query = query;
+        ImGui::Separator();
+        ImGui::PushTextWrapPos(0);
+        ImGui::Text(Tr(S::AttnTokens), static_cast<long long>(r.tokens), static_cast<long long>(c->tokens.Width()),
+                    static_cast<long long>(r.d_model), static_cast<long long>(r.heads), static_cast<long long>(r.d_head));
+        if (c->weightless)
+            ImGui::Text(Tr(S::AttnRank), static_cast<long long>(c->weightless->rows), static_cast<long long>(c->weightless->cols),
+                        static_cast<long long>(c->weightless->rank), static_cast<long long>(c->weightless->bound));
+        ImGui::Text(Tr(S::AttnEntropy), r.mean_entropy, r.uniform_entropy);
+        ImGui::PopTextWrapPos();
+    }
+}
+
+void AttentionPanel::DrawOverlay(AppContext& context, const Computed& c, ImVec2 size) {
+    const AttentionResult& r = *c.result;
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const Index n = r.tokens;
+    const Index q = std::clamp<Index>(m_spec.query, 0, n - 1);
+    if (m_spec.source == 1 && c.tokens.grid_cols > 0) {
+        // The image as patched (resized), with the query patch's attention row over it.
+        const Image& image = *context.image;
+        if (m_image_version_uploaded != context.image_version + 1) {
+            m_image_texture.Sync(context.image_version + 1, image.width, image.height, gfx::PixelFormat::Rgb8, image.rgb.data());
+            m_image_version_uploaded = context.image_version + 1;
+        }
+        // Square patches, the grid fitted into the box with its aspect ratio.
+        const float cell = std::min(size.x / static_cast<float>(c.tokens.grid_cols), size.y / static_cast<float>(c.tokens.grid_rows));
+        const float cw = cell, ch = cell;
+        const ImVec2 extent(cell * static_cast<float>(c.tokens.grid_cols), cell * static_cast<float>(c.tokens.grid_rows));
+        const ImVec2 max(origin.x + extent.x, origin.y + extent.y);
+        // The image covers the patched area minus padding (cropping drops part of the image instead).
+        const float used_w = extent.x * static_cast<float>(c.tokens.covered_width - c.tokens.pad_right) / static_cast<float>(c.tokens.covered_width);
+        const float used_h = extent.y * static_cast<float>(c.tokens.covered_height - c.tokens.pad_bottom) / static_cast<float>(c.tokens.covered_height);
+        const float uv_x = c.tokens.crop_right > 0 ? 1.0f - static_cast<float>(c.tokens.crop_right) / static_cast<float>(c.tokens.covered_width + c.tokens.crop_right) : 1.0f;
+        const float uv_y = c.tokens.crop_bottom > 0 ? 1.0f - static_cast<float>(c.tokens.crop_bottom) / static_cast<float>(c.tokens.covered_height + c.tokens.crop_bottom) : 1.0f;
+        ImGui::InvisibleButton("##overlay", extent);
+        const bool hovered = ImGui::IsItemHovered();
+        draw->AddImage(m_image_texture.Get().ImId(), origin, ImVec2(origin.x + used_w, origin.y + used_h), ImVec2(0, 0), ImVec2(uv_x, uv_y));
+        const auto row = r.Attention(0).row(q);
+        const float peak = std::max(row.maxCoeff(), 1e-9f);
+        for (Index k = 0; k < n; ++k) {
+            const float a = row(k) / peak;
+            const Index gy = k / c.tokens.grid_cols, gx = k % c.tokens.grid_cols;
+            const ImVec2 p0(origin.x + cw * static_cast<float>(gx), origin.y + ch * static_cast<float>(gy));
+            // Darken what the query ignores, so what it attends to shows through.
+            draw->AddRectFilled(p0, ImVec2(p0.x + cw, p0.y + ch), IM_COL32(10, 10, 20, static_cast<int>(220 * (1 - a))));
+        }
+        const Index qy = q / c.tokens.grid_cols, qx = q % c.tokens.grid_cols;
+        const ImVec2 q0(origin.x + cw * static_cast<float>(qx), origin.y + ch * static_cast<float>(qy));
+        draw->AddRect(q0, ImVec2(q0.x + cw, q0.y + ch), IM_COL32(255, 210, 80, 255), 0, 0, 2.5f);
+        draw->AddRect(origin, max, IM_COL32(90, 90, 100, 255));
+        if (hovered) {
+            const ImVec2 mouse = ImGui::GetIO().MousePos;
+            const Index gx = std::clamp<Index>(static_cast<Index>((mouse.x - origin.x) / cw), 0, c.tokens.grid_cols - 1);
+            const Index gy = std::clamp<Index>(static_cast<Index>((mouse.y - origin.y) / ch), 0, c.tokens.grid_rows - 1);
+            const Index k = gy * c.tokens.grid_cols + gx;
+            ImGui::SetTooltip(Tr(S::AttnOverlayHover), static_cast<long long>(k), c.tokens.labels[static_cast<size_t>(k)].c_str(),
+                              static_cast<double>(row(k)));
+            if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_spec.query = k;
+        }
+    } else {
+        // Text: the tokens as a sentence, each shaded by the query's attention.
+        const auto row = r.Attention(0).row(q);
+        const float peak = std::max(row.maxCoeff(), 1e-9f);
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x);
+        float x = origin.x, y = origin.y;
+        const float line = ImGui::GetTextLineHeightWithSpacing() * 1.3f;
+        for (Index k = 0; k < n; ++k) {
+            const std::string& label = c.tokens.labels[static_cast<size_t>(k)];
+            const ImVec2 ts = ImGui::CalcTextSize(label.c_str());
+            if (x + ts.x + 8 > origin.x + size.x) {
+                x = origin.x;
+                y += line;
+            }
+            const float a = row(k) / peak;
+            draw->AddRectFilled(ImVec2(x, y), ImVec2(x + ts.x + 8, y + ts.y + 4), IM_COL32(255, 170, 60, static_cast<int>(230 * a)), 4);
+            if (k == q) draw->AddRect(ImVec2(x, y), ImVec2(x + ts.x + 8, y + ts.y + 4), IM_COL32(120, 200, 255, 255), 4, 0, 2);
+            draw->AddText(ImVec2(x + 4, y + 2), IM_COL32(240, 240, 245, 255), label.c_str());
+            x += ts.x + 12;
+        }
+        ImGui::PopTextWrapPos();
+        ImGui::Dummy(ImVec2(size.x, y - origin.y + line));
+    }
+}
+
+void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2 avail) {
+    const AttentionResult& r = *c.result;
+    const float gap = ImGui::GetFontSize();
+    const float label_h = ImGui::GetTextLineHeightWithSpacing();
+    const float top_h = std::min((avail.x - 3 * gap) / 4, avail.y * 0.42f);
+    const float w4 = (avail.x - 3 * gap) / 4;
+    const ImVec2 top = ImGui::GetCursorScreenPos();
+    gfx::ColormapParams diverging;
+    diverging.map = gfx::Colormap::Diverging;
+    gfx::ColormapParams viridis;
+    viridis.map = gfx::Colormap::Viridis;
+    viridis.zero_rgba[0] = 0.267f;
+    viridis.zero_rgba[1] = 0.005f;
+    viridis.zero_rgba[2] = 0.329f;
+    const std::uint64_t gen = m_task->Generation();
+    auto cell = [&](int i, S title, Heatmap& map, const Grid<float>& grid, gfx::ColormapParams params, ImVec2* mn, ImVec2* mx) {
+        ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(i) * (w4 + gap), top.y));
+        ImGui::TextUnformatted(Tr(title));
+        ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(i) * (w4 + gap), top.y + label_h));
+        map.Draw(Tr(title), grid, gen, ImVec2(w4, top_h - label_h), params, mn, mx);
+    };
+    ImVec2 mn, mx;
+    diverging.lo = -c.x_range;
+    diverging.hi = c.x_range;
+    cell(0, S::AttnX, m_x_map, c.x_grid, diverging, &mn, &mx);
+    diverging.lo = -c.scores_range;
+    diverging.hi = c.scores_range;
+    if (!c.scores_grid.Empty()) cell(1, S::AttnScores, m_scores_map, c.scores_grid, diverging, &mn, &mx);
+    viridis.lo = 0;
+    viridis.hi = c.attention_peak;
+    ImVec2 amn, amx;
+    cell(2, S::AttnSoftmax, m_attention_map, c.attention_grid, viridis, &amn, &amx);
+    diverging.lo = -c.output_range;
+    diverging.hi = c.output_range;
+    cell(3, S::AttnOutput, m_output_map, c.output_grid, diverging, &mn, &mx);
+    // Hover on the softmax map: query token <-> key token, value.
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    if (mouse.x >= amn.x && mouse.y >= amn.y && mouse.x < amx.x && mouse.y < amx.y && ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem)) {
+        const Index n = r.tokens;
+        const Index qi = std::clamp<Index>(static_cast<Index>((mouse.y - amn.y) / (amx.y - amn.y) * static_cast<float>(n)), 0, n - 1);
+        const Index ki = std::clamp<Index>(static_cast<Index>((mouse.x - amn.x) / (amx.x - amn.x) * static_cast<float>(n)), 0, n - 1);
+        ImGui::SetTooltip(Tr(S::AttnHover), static_cast<long long>(qi), c.tokens.labels[static_cast<size_t>(qi)].c_str(),
+                          static_cast<long long>(ki), c.tokens.labels[static_cast<size_t>(ki)].c_str(),
+                          static_cast<double>(r.Attention(0)(qi, ki)));
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_spec.query = qi;
+    }
+    MarkFigure(top, ImVec2(top.x + avail.x, top.y + top_h));
+
+    // Per-head small multiples, and the query's attention over the image or text.
+    const float bottom_y = top.y + top_h + gap * 0.5f;
+    const float bottom_h = avail.y - top_h - gap * 0.5f;
+    const float heads_w = avail.x * 0.5f - gap;
+    const int shown = static_cast<int>(c.head_grids.size());
+    const int cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(shown) * 2))));
+    const int rows = (shown + cols - 1) / cols;
+    const float cell_w = std::min(heads_w / static_cast<float>(cols), (bottom_h - label_h) / static_cast<float>(std::max(rows, 1)) * 0.92f);
+    ImGui::SetCursorScreenPos(ImVec2(top.x, bottom_y));
+    ImGui::TextDisabled(Tr(S::AttnHeads), static_cast<long long>(r.heads));
+    for (int h = 0; h < shown; ++h) {
+        ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(h % cols) * cell_w, bottom_y + label_h + static_cast<float>(h / cols) * cell_w));
+        m_head_maps[static_cast<size_t>(h)].Draw(("h" + std::to_string(h)).c_str(), c.head_grids[static_cast<size_t>(h)], gen,
+                                                 ImVec2(cell_w - 4, cell_w - 4), viridis);
+    }
+    const float right_x = top.x + avail.x * 0.5f;
+    const float right_w = avail.x * 0.5f;
+    ImGui::SetCursorScreenPos(ImVec2(right_x, bottom_y));
+    ImGui::TextDisabled(Tr(S::AttnQueryRow), static_cast<long long>(std::clamp<Index>(m_spec.query, 0, r.tokens - 1)),
+                        c.tokens.labels[static_cast<size_t>(std::clamp<Index>(m_spec.query, 0, r.tokens - 1))].c_str());
+    ImGui::SetCursorScreenPos(ImVec2(right_x, bottom_y + label_h));
+    const float plot_h = bottom_h * 0.5f;
+    DrawOverlay(context, c, ImVec2(right_w * 0.48f, bottom_h - label_h));
+    // Entropy against weight scale, with and without QK norm.
+    ImGui::SetCursorScreenPos(ImVec2(right_x + right_w * 0.5f, bottom_y + label_h));
+    PlotSeries plain, normed;
+    plain.label = Tr(S::AttnCurvePlain);
+    plain.color = IM_COL32(255, 140, 100, 255);
+    normed.label = Tr(S::AttnCurveQkNorm);
+    normed.color = IM_COL32(120, 200, 255, 255);
+    for (size_t i = 0; i < c.scales.size(); ++i) {
+        if (i < c.entropy_plain.size()) {
+            plain.x.push_back(c.scales[i]);
+            plain.y.push_back(c.entropy_plain[i]);
+        }
+        if (i < c.entropy_qk_norm.size()) {
+            normed.x.push_back(c.scales[i]);
+            normed.y.push_back(c.entropy_qk_norm[i]);
+        }
+    }
+    const PlotSeries series[] = {plain, normed};
+    const PlotLine lines[] = {{r.uniform_entropy, Tr(S::AttnUniform), IM_COL32(200, 200, 200, 150)}};
+    PlotAxes axes;
+    axes.log_x = true;
+    axes.x_label = Tr(S::AttnWeightScale);
+    axes.y_label = Tr(S::AttnEntropyAxis);
+    (void)plot_h;
+    LinePlot("entropy", ImVec2(right_w * 0.5f, bottom_h - label_h), series, axes, lines);
+}
+
+void AttentionPanel::DrawContent(AppContext& context) {
+    if (!m_task) {
+        m_task = std::make_unique<LatestTask<AttentionPanelSpec, Computed>>(*context.tasks);
+        m_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
+        std::snprintf(m_text, sizeof m_text, "%s", m_spec.text.c_str());
+    }
+    AttentionPanelSpec key = m_spec;
+    key.query = 0;  // the query only changes what is drawn, not what is computed
+    key.image_version = m_spec.source == 1 ? context.image_version : 0;
+    auto image = context.image;
+    m_task->Request(key, [key, image](TaskContext& task) { return Compute(key, image, task); });
+    m_task->Poll();
+    const Computed* c = m_task->Current();
+
+    const float editor_w = ImGui::GetFontSize() * 17;
+    ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+    DrawEditors(c);
+    if (!m_task->Error().empty()) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", m_task->Error().c_str());
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("##main", ImVec2(0, 0), false);
+    if (c && !c->result) {
+        ImGui::PushTextWrapPos(0);
+        for (const auto& issue : c->issues) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s: %s", issue.field.c_str(), issue.message.c_str());
+        ImGui::PopTextWrapPos();
+    }
+    if (c && c->result && ImGui::BeginTabBar("##tabs")) {
+        if (ImGui::BeginTabItem(Tr(S::AttnTabHeatmaps), nullptr, m_tab == 0 && m_force_tab ? ImGuiTabItemFlags_SetSelected : 0)) {
+            if (!m_force_tab) m_tab = 0;
+            DrawHeatmaps(context, *c, ImGui::GetContentRegionAvail());
+            ImGui::EndTabItem();
+        }
+        if (ImGui::BeginTabItem(Tr(S::AttnTabMatrix), nullptr, m_tab == 1 && m_force_tab ? ImGuiTabItemFlags_SetSelected : 0)) {
+            if (!m_force_tab) m_tab = 1;
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+            ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x);
+            ImGui::TextUnformatted(Tr(S::AttnMatrixNote));
+            ImGui::PopTextWrapPos();
+            ImGui::PopStyleColor();
+            const ImVec2 avail = ImGui::GetContentRegionAvail();
+            const ImVec2 top = ImGui::GetCursorScreenPos();
+            CanvasOptions options;
+            options.coloring = CanvasColoring::Value;
+            options.row_title = Tr(S::AttnMatrixRows);
+            options.col_title = Tr(S::AttnMatrixCols);
+            // Entries are A[n, m] * Wv[j, f]: scale the diverging map by their typical magnitude.
+            const float wv = m_spec.attention.projection == ProjectionKind::Identity ? 1.0f
+                                                                                     : 1.0f / std::sqrt(static_cast<float>(c->tokens.Width()));
+            options.value_range = std::max(c->attention_peak * wv, 1e-6f);
+            options.row_block = c->result->d_head;
+            options.col_block = c->tokens.Width();
+            m_canvas->Draw("attention_matrix", c->operator_head0, m_task->Generation(), avail, options);
+            MarkFigure(top, ImVec2(top.x + avail.x, top.y + avail.y));
+            ImGui::EndTabItem();
+        }
+        m_force_tab = false;
+        ImGui::EndTabBar();
+    }
+    ImGui::EndChild();
+}
+
+}  // namespace
+
+LENS_REGISTER_PANEL(AttentionPanel, 60, "attention")
+
+}  // namespace lens::app
