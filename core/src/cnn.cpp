@@ -12,6 +12,7 @@
 // [SECTION] Forward pass: weights
 // [SECTION] Forward pass: layers
 #include "lens/cnn.hpp"
+#include "lens/random.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -28,19 +29,6 @@ __extension__ typedef __int128 I128;  // interval ends: products of strides stay
 
 std::string Num(Index v) { return std::to_string(v); }
 
-// splitmix64, as conv.cpp uses: identical on every platform (std distributions are not).
-std::uint64_t SplitMix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-// Uniform in [-bound, bound) from the top 24 bits (exactly representable in float).
-float UniformSymmetric(std::uint64_t& state, double bound) {
-    const double unit = static_cast<double>(SplitMix64(state) >> 40) * (1.0 / 16777216.0);
-    return static_cast<float>((2.0 * unit - 1.0) * bound);
-}
 
 I128 FloorDiv(I128 a, I128 b) {  // b > 0
     I128 q = a / b;

@@ -12,6 +12,7 @@
 // [SECTION] Rasterizer: pixel plans and the prefix-sum engine
 // [SECTION] Rasterizer: modes
 #include "lens/conv.hpp"
+#include "lens/random.hpp"
 
 #include <algorithm>
 #include <array>
@@ -39,19 +40,6 @@ Index ValidOutputs(Index in, Index out, Index stride, Index dilation, Index pad_
     return std::max<Index>(0, hi - lo);
 }
 
-// splitmix64: tiny, well-mixed, and identical on every platform (std distributions are not).
-std::uint64_t SplitMix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-// Uniform in [-bound, bound) from the top 24 bits (exactly representable in float).
-float UniformSymmetric(std::uint64_t& state, double bound) {
-    const double unit = static_cast<double>(SplitMix64(state) >> 40) * (1.0 / 16777216.0);
-    return static_cast<float>((2.0 * unit - 1.0) * bound);
-}
 
 std::string Coord(const ConvCoord& c, int dims) {
     char buffer[96];

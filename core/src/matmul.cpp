@@ -1,5 +1,6 @@
 // matmul.cpp: seeded low-rank matrices, their product, singular values and numerical ranks.
 #include "lens/matmul.hpp"
+#include "lens/random.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,13 +9,6 @@
 
 namespace lens {
 namespace {
-
-std::uint64_t SplitMix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 // Standard normal by Box-Muller on splitmix64: std::normal_distribution differs between standard
 // libraries, and a figure must reproduce everywhere.
