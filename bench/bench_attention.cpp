@@ -60,6 +60,56 @@ BENCHMARK(BM_Attention)
     ->Repetitions(5)
     ->ReportAggregatesOnly(true);
 
+// What the attention panel does per change at ViT-B/16's size (N = 196, d = 768, 12 heads, keep
+// the scores, as the heatmaps need): "update" is a heads / weight-scale / QK-norm / mask change
+// (Attend on the kept input, plus the structured-matrix view), "full" a token or projection change
+// as every change was before the panel kept its input (tokens already made: projections, X X^T X
+// and its rank, Attend, and the two entropy curves of 17 scales each). Arg 1 picks the projection
+// (0 identity, 1 seeded random with Wo).
+void BM_PanelRecompute(benchmark::State& state) {
+    const bool full = state.range(0) != 0;
+    AttentionSpec spec;
+    spec.d_model = 768;
+    spec.heads = 12;
+    spec.projection = state.range(1) != 0 ? ProjectionKind::Random : ProjectionKind::Identity;
+    std::mt19937 rng(3);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    RowMatrixF x(196, 768);
+    for (Index i = 0; i < x.size(); ++i) x.data()[i] = g(rng);
+    auto kept = PrepareAttention(x, spec);
+    if (!kept) std::abort();
+    const std::vector<float> scales = GeometricScales(0.1f, 10.0f, 17);
+    for (auto _ : state) {
+        if (full) {
+            auto input = PrepareAttention(x, spec);
+            auto weightless = ComputeWeightlessAttention(x);
+            auto result = Attend(*input, spec);
+            auto view = MakeAttentionOperator(*input, *result, 0);
+            auto plain = MeanEntropyAtScales(*input, spec, scales, false);
+            auto normed = MeanEntropyAtScales(*input, spec, scales, true);
+            benchmark::DoNotOptimize(weightless);
+            benchmark::DoNotOptimize(view);
+            benchmark::DoNotOptimize(plain);
+            benchmark::DoNotOptimize(normed);
+        } else {
+            auto result = Attend(*kept, spec);
+            auto view = MakeAttentionOperator(*kept, *result, 0);
+            benchmark::DoNotOptimize(view);
+        }
+    }
+}
+
+BENCHMARK(BM_PanelRecompute)
+    ->Name("panel_recompute")
+    ->ArgNames({"full", "random"})
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+
 // Prints each median and its ratio to the first case after the usual output (stderr keeps the
 // JSON on stdout parseable).
 class RatioReporter : public benchmark::ConsoleReporter {

@@ -35,7 +35,8 @@ void LinePlot(const char* id, ImVec2 size, std::span<const PlotSeries> series, c
     const bool hovered = ImGui::IsItemHovered();
     ImDrawList* draw = ImGui::GetWindowDrawList();
     const float font = ImGui::GetFontSize();
-    const ImVec2 plot_min(origin.x + font * 3.6f, origin.y + font * 0.6f);
+    // The y label sits on its own line above the plot, clear of the legend (top right, inside).
+    const ImVec2 plot_min(origin.x + font * 3.6f, origin.y + (axes.y_label.empty() ? font * 0.6f : font * 1.6f));
     const ImVec2 plot_max(origin.x + size.x - font * 0.6f, origin.y + size.y - font * 2.6f);
     draw->AddRectFilled(plot_min, plot_max, IM_COL32(24, 25, 30, 255));
 
@@ -97,7 +98,7 @@ void LinePlot(const char* id, ImVec2 size, std::span<const PlotSeries> series, c
         const ImVec2 ts = ImGui::CalcTextSize(axes.x_label.c_str());
         draw->AddText(ImVec2((plot_min.x + plot_max.x - ts.x) * 0.5f, plot_max.y + font * 1.3f), text, axes.x_label.c_str());
     }
-    if (!axes.y_label.empty()) draw->AddText(ImVec2(plot_min.x + 4, plot_min.y + 2), text, axes.y_label.c_str());
+    if (!axes.y_label.empty()) draw->AddText(ImVec2(origin.x + font * 0.3f, origin.y + font * 0.2f), text, axes.y_label.c_str());
 
     draw->PushClipRect(plot_min, plot_max, true);
     for (const auto& line : lines) {
