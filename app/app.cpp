@@ -243,6 +243,11 @@ int App::Prepare(const AppOptions& options) {
         std::fprintf(stderr, "matrixlens: %s\n", s.status.c_str());
         return kExitInputUnusable;
     }
+    if (std::string problem = s.CurrentPanel().ValidateForImage(*s.context.image); !problem.empty()) {
+        std::fprintf(stderr, "matrixlens: invalid settings for panel '%s' on %s: %s\n", s.CurrentPanel().Id(), image_path.c_str(),
+                     problem.c_str());
+        return kExitBadArguments;
+    }
     s.status = Tr(S::StatusReady);
     s.context.tasks = &s.tasks;
     return kExitOk;

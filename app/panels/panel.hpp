@@ -10,6 +10,8 @@
 
 #include <imgui.h>
 
+#include <lens/image.hpp>
+
 #include "../i18n/strings.hpp"
 #include "keys.hpp"
 
@@ -33,6 +35,12 @@ public:
     // Checks the settable keys together, after the command line set them (fields valid alone may
     // clash, e.g. groups not dividing channels). Returns "" when fine, else the message (exit 2).
     virtual std::string ValidateKeys() { return {}; }
+    // The checks that need the input image (a patch larger than the image's own size): called
+    // once the image is loaded, before any export or screenshot. "" when fine, else the message.
+    virtual std::string ValidateForImage(const Image& image) {
+        (void)image;
+        return {};
+    }
     // True while a background task this panel needs for its current view is still running.
     virtual bool Busy() const { return false; }
     // Progress of that task in [0, 1], for the status bar.

@@ -29,6 +29,12 @@ constexpr double kLabelMinPx = 26.0;
 void MatrixCanvas::FocusEntry(Index row, Index col, double pixels) {
     m_focus = std::make_pair(row, col);
     m_focus_pixels = pixels;
+    m_focus_corner = false;
+}
+
+void MatrixCanvas::ShowFromEntry(Index row, Index col, double pixels) {
+    FocusEntry(row, col, pixels);
+    m_focus_corner = true;
 }
 
 void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> matrix, std::uint64_t generation,
@@ -78,9 +84,10 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
     m_view.HandleInput(min, canvas_size, hovered, active);
     if (m_focus) {
         // After the zoom is applied, centre on the entry.
-        const ImVec2 at = m_view.ContentToScreen(static_cast<double>(m_focus->second) + 0.5, static_cast<double>(m_focus->first) + 0.5);
-        const ImVec2 centre(min.x + canvas_size.x * 0.5f, min.y + canvas_size.y * 0.5f);
-        m_view.Pan(centre.x - at.x, centre.y - at.y);
+        const double inset = m_focus_corner ? 0.0 : 0.5;
+        const ImVec2 at = m_view.ContentToScreen(static_cast<double>(m_focus->second) + inset, static_cast<double>(m_focus->first) + inset);
+        const ImVec2 target = m_focus_corner ? min : ImVec2(min.x + canvas_size.x * 0.5f, min.y + canvas_size.y * 0.5f);
+        m_view.Pan(target.x - at.x, target.y - at.y);
         m_focus.reset();
     }
 

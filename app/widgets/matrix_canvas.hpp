@@ -63,6 +63,8 @@ public:
     void Fit() { m_view.Fit(); }
     // Zooms so that one entry covers `pixels` px, centred on (row, col), at the next Draw.
     void FocusEntry(Index row, Index col, double pixels);
+    // Zooms likewise, with entry (row, col) at the top-left corner of the canvas.
+    void ShowFromEntry(Index row, Index col, double pixels);
     ImVec2 Min() const { return m_min; }
     ImVec2 Max() const { return m_max; }
 
@@ -94,6 +96,7 @@ private:
     std::optional<CanvasHover> m_hovered;
     std::optional<std::pair<Index, Index>> m_focus;
     double m_focus_pixels = 0;
+    bool m_focus_corner = false;  // ShowFromEntry: the entry at the top-left, not the centre
     std::string m_error;
     ImVec2 m_min{0, 0}, m_max{0, 0};
 };

@@ -1,0 +1,434 @@
+// app/panels/vit_panel.cpp: "ViT patches". The image cut into P x P patches (any stride, padded or
+// cropped when it does not divide, and the panel says which), the token matrix N x (P*P*3) with
+// the hovered patch's row lit, the selected patch enlarged, and the patch embedding as the
+// convolution it is (kernel = stride = P, one weight shared by every patch) on the operator canvas,
+// with its size against a fully connected layer doing the same job.
+//
+// [SECTION] Spec and keys
+// [SECTION] Computation (task runner)
+// [SECTION] Drawing
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include <lens/patch.hpp>
+
+#include "../app_context.hpp"
+#include "../export.hpp"
+#include "../gfx/texture.hpp"
+#include "../widgets/heatmap.hpp"
+#include "../widgets/matrix_canvas.hpp"
+#include "../widgets/spec_editor.hpp"
+#include "panel.hpp"
+
+namespace lens::app {
+namespace {
+
+using i18n::S;
+using i18n::Tr;
+
+// [SECTION] Spec and keys
+
+struct VitPanelSpec {
+    std::int64_t patch = 16;     // P, px
+    std::int64_t stride = 16;    // S, px
+    std::int64_t resize = 224;   // square edge before patching; 0 = the image's own size
+    int fit = 0;                 // 0 pad, 1 crop
+    int order = 0;               // 0 (c, y, x) as PyTorch, 1 (y, x, c) as the notes' 16x16x3
+    std::int64_t embed_dim = 768;
+    std::uint64_t image_version = 0;
+    bool operator==(const VitPanelSpec&) const = default;
+};
+
+PatchSpec ToPatchSpec(const VitPanelSpec& s) {
+    PatchSpec p;
+    p.patch = s.patch;
+    p.stride = s.stride;
+    p.resize = s.resize;
+    p.fit = s.fit == 0 ? PatchFit::Pad : PatchFit::Crop;
+    p.order = s.order == 0 ? FlatOrder::ChannelMajor : FlatOrder::PositionMajor;
+    p.embed_dim = s.embed_dim;
+    return p;
+}
+
+// [SECTION] Computation (task runner)
+
+struct Computed {
+    std::vector<SpecIssue> issues;
+    std::optional<PatchGeometry> geometry;  // counts: set whenever the spec is valid, even if the matrix is refused
+    Image image;                            // the image the patches are cut from (resized)
+    std::optional<RowMatrixF> tokens;       // N x P*P*3
+    Grid<float> token_grid;                 // the same, for the heatmap
+    std::shared_ptr<const StructuredMatrix> embedding;
+    Count fc_weights = 0;                   // H*W*3 inputs times N*D outputs: the dense alternative (0 on overflow)
+};
+
+Computed Compute(const VitPanelSpec& spec, const std::shared_ptr<const Image>& image, TaskContext& context) {
+    Computed c;
+    PatchifyResult r = Patchify(*image, ToPatchSpec(spec));
+    context.ThrowIfCancelled();
+    c.issues = std::move(r.issues);
+    c.geometry = r.geometry;
+    if (!c.geometry) return c;
+    const PatchGeometry& g = *c.geometry;
+    if (auto weights = CheckedProduct({g.h.image, g.w.image, Count{3}, g.tokens, g.embed_dim}))
+        c.fc_weights = *weights;
+    if (!r.tokens) return c;
+    c.image = std::move(r.image);
+    c.tokens = std::move(r.tokens);
+    c.token_grid = Grid<float>(static_cast<int>(c.tokens->cols()), static_cast<int>(c.tokens->rows()));
+    std::copy_n(c.tokens->data(), c.tokens->size(), c.token_grid.data.begin());
+    context.SetProgress(0.7f);
+    std::vector<SpecIssue> op_issues;
+    if (auto op = PatchEmbeddingOperator(g, true, ToPatchSpec(spec).order, 1, &op_issues))
+        c.embedding = std::make_shared<const ConvOperator>(std::move(*op));
+    c.issues.insert(c.issues.end(), op_issues.begin(), op_issues.end());
+    return c;
+}
+
+// The (c, y, x) of value f inside a token of patch P, in the spec's order.
+struct TokenValue {
+    Index c = 0, y = 0, x = 0;
+};
+TokenValue ValueAt(Index f, Index patch, int order) {
+    if (order == 0) return {f / (patch * patch), (f / patch) % patch, f % patch};
+    return {f % 3, f / (3 * patch), (f / 3) % patch};
+}
+
+class VitPanel final : public Panel {
+public:
+    const char* Id() const override { return "vit"; }
+    i18n::S Title() const override { return S::PanelVit; }
+    bool Busy() const override { return (m_task && m_task->Busy()) || (m_canvas && m_canvas->Busy()); }
+    float Progress() const override { return m_task ? m_task->Progress() : 0; }
+
+    std::string ValidateKeys() override {
+        // With resize = 0 the size is the image's: checked in ValidateForImage.
+        if (m_spec.resize == 0) return {};
+        return JoinIssues(Validate(ToPatchSpec(m_spec), m_spec.resize, m_spec.resize));
+    }
+    std::string ValidateForImage(const Image& image) override {
+        return JoinIssues(Validate(ToPatchSpec(m_spec), image.height, image.width));
+    }
+
+    void Export(AppContext& context, ExportSink& sink) override {
+        Panel::Export(context, sink);
+        VitPanelSpec spec = m_spec;
+        TaskContext none;
+        const Computed c = Compute(spec, context.image, none);
+        if (!c.geometry) return;
+        const PatchGeometry& g = *c.geometry;
+        sink.Integer("image_h", g.h.image);
+        sink.Integer("image_w", g.w.image);
+        sink.Integer("patches_h", g.patches_h);
+        sink.Integer("patches_w", g.patches_w);
+        sink.Integer("tokens", g.tokens);
+        sink.Integer("token_dim", g.token_dim);
+        sink.Integer("pad_h", g.h.pad);
+        sink.Integer("pad_w", g.w.pad);
+        sink.Integer("crop_h", g.h.crop);
+        sink.Integer("crop_w", g.w.crop);
+        sink.Integer("embed_dim", g.embed_dim);
+        sink.Integer("embed_weights", g.embed_weights);
+        sink.Integer("embed_parameters", g.embed_parameters);
+        sink.Integer("embed_macs", g.embed_macs);
+        if (c.fc_weights > 0) sink.Integer("fc_weights", c.fc_weights);
+        if (c.tokens)
+            sink.ArrayF32("tokens", std::vector<float>(c.tokens->data(), c.tokens->data() + c.tokens->size()), {c.tokens->rows(), c.tokens->cols()});
+    }
+
+protected:
+    void BindKeys(KeyTable& keys) override {
+        keys.Int64("patch", &m_spec.patch, 1, kPatchMaxPatch, "patch size P, px");
+        keys.Int64("stride", &m_spec.stride, 1, kPatchMaxPatch, "stride S between patches, px (S = P: ViT)");
+        keys.Int64("resize", &m_spec.resize, 0, kPatchMaxSide, "square edge the image is resized to (0 = its own size)");
+        keys.Choice("fit", &m_spec.fit, {"pad", "crop"}, "when the patches do not end at the image's edge");
+        keys.Choice("order", &m_spec.order, {"chw", "hwc"}, "values inside a token: (c,y,x) as PyTorch or (y,x,c) as the notes");
+        keys.Int64("embed_dim", &m_spec.embed_dim, 1, 4096, "patch embedding width D");
+        keys.Custom("preset", "vit_b_16|vit_22b", "ViT-B/16 (P 16 at 224) or ViT-22B (P 14 at 224)", [this](const std::string& v) {
+            return ApplyPreset(v) ? std::string() : "'" + v + "' is not vit_b_16|vit_22b";
+        });
+        keys.Int64("select", &m_selected, 0, kPatchMaxTokens - 1, "the selected patch (token index)");
+    }
+
+    void DrawContent(AppContext& context) override;
+
+private:
+    bool ApplyPreset(const std::string& name) {
+        if (name == "vit_b_16") {
+            m_spec.patch = m_spec.stride = 16;
+            m_spec.embed_dim = 768;
+        } else if (name == "vit_22b") {
+            m_spec.patch = m_spec.stride = 14;
+            m_spec.embed_dim = 6144;
+        } else {
+            return false;
+        }
+        m_spec.resize = 224;
+        return true;
+    }
+    void DrawEditors(const Computed* c);
+    void DrawImage(const Computed& c, ImVec2 size, std::optional<Index>* hovered);
+    void DrawTokens(const Computed& c, ImVec2 size, std::optional<Index> lit);
+
+    VitPanelSpec m_spec;
+    std::int64_t m_selected = 0;
+    std::unique_ptr<LatestTask<VitPanelSpec, Computed>> m_task;
+    std::unique_ptr<MatrixCanvas> m_canvas;
+    Heatmap m_tokens_map;
+    gfx::CachedTexture m_image_texture;
+    std::uint64_t m_image_uploaded = 0;
+    std::pair<std::uint64_t, Index> m_focused{0, -1};  // (generation, patch) the canvas was last opened on
+};
+
+// [SECTION] Drawing
+
+void VitPanel::DrawEditors(const Computed* c) {
+    if (ImGui::Button(Tr(S::VitPresetB16))) ApplyPreset("vit_b_16");
+    if (ImGui::Button(Tr(S::VitPreset22B))) ApplyPreset("vit_22b");
+    const std::vector<SpecIssue> none;
+    const auto& issues = c ? c->issues : none;
+    SpecField(Tr(S::AttnResize), "resize", &m_spec.resize, 0, kPatchMaxSide, issues);
+    SpecField(Tr(S::AttnPatch), "patch", &m_spec.patch, 1, kPatchMaxPatch, issues);
+    SpecField(Tr(S::VitStride), "stride", &m_spec.stride, 1, kPatchMaxPatch, issues);
+    const char* fits[] = {Tr(S::VitFitPad), Tr(S::VitFitCrop)};
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    ImGui::Combo(Tr(S::VitFit), &m_spec.fit, fits, 2);
+    const char* orders[] = {Tr(S::VitOrderChw), Tr(S::VitOrderHwc)};
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    ImGui::Combo(Tr(S::VitOrder), &m_spec.order, orders, 2);
+    SpecField(Tr(S::VitEmbedDim), "embed_dim", &m_spec.embed_dim, 1, 4096, issues);
+    for (const char* f : {"image", "embed_dim"}) SpecFieldIssues(f, issues);
+    if (!c || !c->geometry) return;
+    const PatchGeometry& g = *c->geometry;
+    ImGui::Separator();
+    ImGui::PushTextWrapPos(0);
+    ImGui::Text(Tr(S::VitGridLine), static_cast<long long>(g.w.image), static_cast<long long>(g.h.image), static_cast<long long>(g.patches_w),
+                static_cast<long long>(g.patches_h), static_cast<long long>(g.tokens));
+    ImGui::Text(Tr(S::VitTokenLine), static_cast<long long>(g.patch), static_cast<long long>(g.patch), static_cast<long long>(g.token_dim));
+    if (g.h.pad > 0 || g.w.pad > 0)
+        ImGui::TextColored(ImVec4(1, 0.8f, 0.4f, 1), Tr(S::VitPadLine), static_cast<long long>(g.h.pad), static_cast<long long>(g.w.pad));
+    else if (g.h.crop > 0 || g.w.crop > 0)
+        ImGui::TextColored(ImVec4(1, 0.6f, 0.5f, 1), Tr(S::VitCropLine), static_cast<long long>(g.h.crop), static_cast<long long>(g.w.crop));
+    else if (g.stride <= g.patch)
+        ImGui::TextUnformatted(Tr(S::VitExactLine));
+    if (g.stride > g.patch) ImGui::TextColored(ImVec4(1, 0.6f, 0.5f, 1), "%s", Tr(S::VitGapLine));
+    if (g.stride < g.patch) ImGui::TextUnformatted(Tr(S::VitOverlapLine));
+    ImGui::Text(Tr(S::VitEmbedLine), FormatExact(g.embed_weights).c_str(), static_cast<long long>(g.tokens),
+                FormatExact(g.embed_parameters).c_str(), FormatExact(g.embed_macs).c_str());
+    if (c->fc_weights > 0)
+        ImGui::Text(Tr(S::VitFcLine), FormatExact(c->fc_weights).c_str(),
+                    FormatExact(c->fc_weights / std::max<Count>(g.embed_weights, 1)).c_str());
+    ImGui::PopTextWrapPos();
+}
+
+// The image as patched, fitted into `size`: padding hatched, the cropped border dimmed, the patch
+// grid, the hovered and the selected patch. *hovered receives the patch under the pointer.
+void VitPanel::DrawImage(const Computed& c, ImVec2 size, std::optional<Index>* hovered) {
+    const PatchGeometry& g = *c.geometry;
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    // Pixel extent shown: the image and the patches' span, whichever is larger on each axis.
+    const float span_w = static_cast<float>(std::max(g.w.image, g.w.extent));
+    const float span_h = static_cast<float>(std::max(g.h.image, g.h.extent));
+    const float scale = std::min(size.x / span_w, size.y / span_h);
+    auto at = [&](Index y, Index x) { return ImVec2(origin.x + static_cast<float>(x) * scale, origin.y + static_cast<float>(y) * scale); };
+    ImGui::InvisibleButton("##image", ImVec2(span_w * scale, span_h * scale));
+    const bool is_hovered = ImGui::IsItemHovered();
+    const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
+    draw->AddImage(m_image_texture.Get().ImId(), origin, at(g.h.image, g.w.image));
+    // Padding: zeros the model sees, past the image.
+    const ImU32 pad_fill = IM_COL32(60, 60, 70, 255), pad_hatch = IM_COL32(255, 200, 90, 90);
+    auto hatch = [&](ImVec2 a, ImVec2 b) {
+        if (b.x <= a.x || b.y <= a.y) return;
+        draw->AddRectFilled(a, b, pad_fill);
+        draw->PushClipRect(a, b, true);
+        for (float t = -(b.y - a.y); t < b.x - a.x; t += 8) draw->AddLine(ImVec2(a.x + t, b.y), ImVec2(a.x + t + (b.y - a.y), a.y), pad_hatch);
+        draw->PopClipRect();
+    };
+    hatch(at(0, g.w.image), at(g.h.extent, g.w.extent));
+    hatch(at(g.h.image, 0), at(g.h.extent, g.w.image));
+    // Crop: pixels no patch sees.
+    const ImU32 dim = IM_COL32(10, 10, 15, 190);
+    if (g.w.extent < g.w.image) draw->AddRectFilled(at(0, g.w.extent), at(g.h.image, g.w.image), dim);
+    if (g.h.extent < g.h.image) draw->AddRectFilled(at(g.h.extent, 0), at(g.h.image, std::min(g.w.extent, g.w.image)), dim);
+    // The grid: patch origins every S px (patches are P wide), drawn when cells are visible.
+    const float cell = static_cast<float>(g.stride) * scale;
+    if (cell >= 3) {
+        const ImU32 line = IM_COL32(255, 255, 255, cell >= 8 ? 110 : 60);
+        for (Index j = 0; j <= g.patches_w; ++j) {
+            const Index x = std::min(j * g.stride, g.w.extent);
+            draw->AddLine(at(0, x), at(g.h.extent, x), line);
+            if (g.stride != g.patch && j < g.patches_w) draw->AddLine(at(0, j * g.stride + g.patch), at(g.h.extent, j * g.stride + g.patch), IM_COL32(120, 200, 255, 50));
+        }
+        for (Index i = 0; i <= g.patches_h; ++i) {
+            const Index y = std::min(i * g.stride, g.h.extent);
+            draw->AddLine(at(y, 0), at(y, g.w.extent), line);
+        }
+    }
+    auto outline = [&](Index token, ImU32 color, float thickness) {
+        const PatchRect rect = PatchRegion(g, token);
+        draw->AddRect(at(rect.y0, rect.x0), at(rect.y1, rect.x1), color, 0, 0, thickness);
+    };
+    const Index selected = std::clamp<Index>(m_selected, 0, g.tokens - 1);
+    outline(selected, IM_COL32(255, 210, 80, 255), 2.5f);
+    if (is_hovered) {
+        const ImVec2 mouse = ImGui::GetIO().MousePos;
+        const Index px = static_cast<Index>((mouse.x - origin.x) / scale), py = static_cast<Index>((mouse.y - origin.y) / scale);
+        const Index token = PatchAtPixel(g, py, px);
+        if (token >= 0) {
+            *hovered = token;
+            outline(token, IM_COL32(120, 220, 255, 255), 2.0f);
+            const PatchRect rect = PatchRegion(g, token);
+            ImGui::SetTooltip(Tr(S::VitHoverPatch), static_cast<long long>(token), static_cast<long long>(token / g.patches_w),
+                              static_cast<long long>(token % g.patches_w), static_cast<long long>(rect.y0), static_cast<long long>(rect.y1),
+                              static_cast<long long>(rect.x0), static_cast<long long>(rect.x1));
+            if (clicked) m_selected = token;
+        }
+    }
+}
+
+void VitPanel::DrawTokens(const Computed& c, ImVec2 size, std::optional<Index> lit) {
+    const PatchGeometry& g = *c.geometry;
+    gfx::ColormapParams params;
+    params.map = gfx::Colormap::Viridis;
+    params.lo = 0;
+    params.hi = 1;
+    ImVec2 mn, mx;
+    m_tokens_map.Draw("tokens", c.token_grid, m_task->Generation(), size, params, &mn, &mx);
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const float row_h = (mx.y - mn.y) / static_cast<float>(g.tokens);
+    auto band = [&](Index token, ImU32 color) {
+        const float y0 = mn.y + row_h * static_cast<float>(token), y1 = y0 + row_h;
+        const float grow = std::max(0.0f, (3.0f - (y1 - y0)) * 0.5f);
+        draw->AddRect(ImVec2(mn.x - 2, y0 - grow - 1), ImVec2(mx.x + 2, y1 + grow + 1), color, 0, 0, 2.0f);
+    };
+    band(std::clamp<Index>(m_selected, 0, g.tokens - 1), IM_COL32(255, 210, 80, 255));
+    if (lit) band(*lit, IM_COL32(120, 220, 255, 255));
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    if (mouse.x >= mn.x && mouse.y >= mn.y && mouse.x < mx.x && mouse.y < mx.y && ImGui::IsWindowHovered()) {
+        const Index token = std::clamp<Index>(static_cast<Index>((mouse.y - mn.y) / row_h), 0, g.tokens - 1);
+        const Index f = std::clamp<Index>(static_cast<Index>((mouse.x - mn.x) / (mx.x - mn.x) * static_cast<float>(g.token_dim)), 0, g.token_dim - 1);
+        const TokenValue v = ValueAt(f, g.patch, m_spec.order);
+        ImGui::SetTooltip(Tr(S::VitHoverToken), static_cast<long long>(token), static_cast<long long>(f), static_cast<long long>(v.c),
+                          static_cast<long long>(v.y), static_cast<long long>(v.x), static_cast<double>((*c.tokens)(token, f)));
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_selected = token;
+    }
+}
+
+void VitPanel::DrawContent(AppContext& context) {
+    if (!m_task) {
+        m_task = std::make_unique<LatestTask<VitPanelSpec, Computed>>(*context.tasks);
+        m_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
+    }
+    VitPanelSpec key = m_spec;
+    key.image_version = context.image_version;
+    auto image = context.image;
+    m_task->Request(key, [key, image](TaskContext& task) { return Compute(key, image, task); });
+    m_task->Poll();
+    const Computed* c = m_task->Current();
+
+    const float editor_w = ImGui::GetFontSize() * 17;
+    ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+    DrawEditors(c);
+    if (!m_task->Error().empty()) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", m_task->Error().c_str());
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("##main", ImVec2(0, 0), false);
+    if (c && !c->tokens) {
+        ImGui::PushTextWrapPos(0);
+        for (const auto& issue : c->issues) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s: %s", issue.field.c_str(), issue.message.c_str());
+        ImGui::PopTextWrapPos();
+    }
+    if (c && c->tokens && c->geometry) {
+        const PatchGeometry& g = *c->geometry;
+        if (m_image_uploaded != m_task->Generation()) {
+            m_image_texture.Sync(m_task->Generation(), c->image.width, c->image.height, gfx::PixelFormat::Rgb8, c->image.rgb.data(), gfx::Filter::Nearest);
+            m_image_uploaded = m_task->Generation();
+        }
+        const ImVec2 avail = ImGui::GetContentRegionAvail();
+        const ImVec2 top = ImGui::GetCursorScreenPos();
+        const float gap = ImGui::GetFontSize();
+        const float label_h = ImGui::GetTextLineHeightWithSpacing();
+        const float top_h = avail.y * 0.5f;
+        const float left_w = std::min(avail.x * 0.42f, top_h - label_h);
+        // Image with the grid.
+        ImGui::TextDisabled("%s", Tr(S::VitImageTitle));
+        std::optional<Index> hovered;
+        DrawImage(*c, ImVec2(left_w, top_h - label_h), &hovered);
+        // The selected patch enlarged, then the token matrix.
+        const float right_x = top.x + left_w + gap;
+        const float right_w = avail.x - left_w - gap;
+        const Index selected = std::clamp<Index>(m_selected, 0, g.tokens - 1);
+        const PatchRect rect = PatchRegion(g, selected);
+        const float zoom_side = std::min(right_w * 0.3f, top_h - 2 * label_h);
+        ImGui::SetCursorScreenPos(ImVec2(right_x, top.y));
+        ImGui::TextDisabled(Tr(S::VitSelected), static_cast<long long>(selected));
+        {
+            ImDrawList* draw = ImGui::GetWindowDrawList();
+            const ImVec2 z0(right_x, top.y + label_h);
+            const float px = zoom_side / static_cast<float>(g.patch);
+            // The patch's pixels, padding drawn as the zeros it is.
+            const float u0 = static_cast<float>(rect.x0) / static_cast<float>(c->image.width);
+            const float v0 = static_cast<float>(rect.y0) / static_cast<float>(c->image.height);
+            const Index x1 = std::min(rect.x1, g.w.image), y1 = std::min(rect.y1, g.h.image);
+            draw->AddRectFilled(z0, ImVec2(z0.x + zoom_side, z0.y + zoom_side), IM_COL32(0, 0, 0, 255));
+            if (x1 > rect.x0 && y1 > rect.y0)
+                draw->AddImage(m_image_texture.Get().ImId(), z0,
+                               ImVec2(z0.x + px * static_cast<float>(x1 - rect.x0), z0.y + px * static_cast<float>(y1 - rect.y0)), ImVec2(u0, v0),
+                               ImVec2(static_cast<float>(x1) / static_cast<float>(c->image.width), static_cast<float>(y1) / static_cast<float>(c->image.height)));
+            if (px >= 6)
+                for (Index i = 0; i <= g.patch; ++i) {
+                    const float t = static_cast<float>(i) * px;
+                    draw->AddLine(ImVec2(z0.x + t, z0.y), ImVec2(z0.x + t, z0.y + zoom_side), IM_COL32(255, 255, 255, 40));
+                    draw->AddLine(ImVec2(z0.x, z0.y + t), ImVec2(z0.x + zoom_side, z0.y + t), IM_COL32(255, 255, 255, 40));
+                }
+            draw->AddRect(z0, ImVec2(z0.x + zoom_side, z0.y + zoom_side), IM_COL32(255, 210, 80, 255), 0, 0, 2);
+            ImGui::SetCursorScreenPos(ImVec2(z0.x, z0.y + zoom_side + 4));
+            ImGui::PushTextWrapPos(z0.x + zoom_side - top.x + ImGui::GetCursorPosX() - (z0.x - top.x));
+            ImGui::TextDisabled(Tr(S::VitOrderNote), static_cast<long long>(g.patch), static_cast<long long>(g.patch), static_cast<long long>(g.token_dim),
+                                m_spec.order == 0 ? "(c, y, x)" : "(y, x, c)");
+            ImGui::PopTextWrapPos();
+        }
+        const float tokens_x = right_x + zoom_side + gap;
+        ImGui::SetCursorScreenPos(ImVec2(tokens_x, top.y));
+        ImGui::TextDisabled(Tr(S::VitTokensTitle), static_cast<long long>(g.tokens), static_cast<long long>(g.token_dim));
+        ImGui::SetCursorScreenPos(ImVec2(tokens_x, top.y + label_h));
+        // Top-aligned: the box gets the matrix's own aspect ratio.
+        const float tokens_w = top.x + avail.x - tokens_x;
+        const float tokens_h = std::min(top_h - label_h, tokens_w * static_cast<float>(g.tokens) / static_cast<float>(g.token_dim));
+        DrawTokens(*c, ImVec2(tokens_w, std::max(tokens_h, 8.0f)), hovered);
+        MarkFigure(top, ImVec2(top.x + avail.x, top.y + top_h));
+
+        // The patch embedding on the operator canvas, opened on the selected patch's first rows
+        // (channel-major: rows d = 0 of consecutive patches), where the same kernel row steps
+        // along by P columns from patch to patch: the shared weight, visible.
+        const float bottom_y = top.y + top_h + gap * 0.5f;
+        ImGui::SetCursorScreenPos(ImVec2(top.x, bottom_y));
+        ImGui::TextDisabled("%s", Tr(S::VitEmbedTitle));
+        ImGui::SetCursorScreenPos(ImVec2(top.x, bottom_y + label_h));
+        const ImVec2 canvas_size(avail.x, top.y + avail.y - bottom_y - label_h);
+        const bool chw = m_spec.order == 0;
+        const std::pair<std::uint64_t, Index> focus_key{m_task->Generation(), selected};
+        if (chw && focus_key != m_focused) {
+            m_canvas->ShowFromEntry(selected, rect.y0 * g.w.extent + rect.x0, 8.0);
+            m_focused = focus_key;
+        }
+        CanvasOptions options;
+        options.coloring = CanvasColoring::Parameter;
+        options.row_title = Tr(chw ? S::VitMatrixRowsChw : S::VitMatrixRowsHwc);
+        options.col_title = Tr(chw ? S::VitMatrixColsChw : S::VitMatrixColsHwc);
+        options.row_block = chw ? g.tokens : g.embed_dim;
+        options.col_block = chw ? g.h.extent * g.w.extent : 0;
+        options.stretch = !chw;  // position-major rows are D times the columns: fit both axes
+        m_canvas->Draw("embedding", c->embedding, m_task->Generation(), canvas_size, options);
+    }
+    ImGui::EndChild();
+}
+
+}  // namespace
+
+LENS_REGISTER_PANEL(VitPanel, 80, "vit")
+
+}  // namespace lens::app
