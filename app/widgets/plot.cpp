@@ -87,12 +87,24 @@ void LinePlot(const char* id, ImVec2 size, std::span<const PlotSeries> series, c
         const ImVec2 ts = ImGui::CalcTextSize(label.c_str());
         draw->AddText(ImVec2(plot_min.x - ts.x - 4, y - ts.y * 0.5f), text, label.c_str());
     }
-    for (double t : ticks(x0, x1, axes.log_x)) {
+    std::vector<std::pair<double, std::string>> x_ticks;
+    if (!axes.x_ticks.empty()) {
+        for (double t : axes.x_ticks) {
+            if (!Usable(t, axes.log_x) || Map(t, axes.log_x) < x0 - 1e-9 || Map(t, axes.log_x) > x1 + 1e-9) continue;
+            char text[32];
+            std::snprintf(text, sizeof text, "%g", t);
+            x_ticks.emplace_back(Map(t, axes.log_x), text);
+        }
+    } else {
+        for (double t : ticks(x0, x1, axes.log_x)) x_ticks.emplace_back(t, TickText(t, axes.log_x));
+    }
+    for (const auto& [t, label] : x_ticks) {
         const float x = to_screen(t, y0).x;
         draw->AddLine(ImVec2(x, plot_min.y), ImVec2(x, plot_max.y), grid);
-        const std::string label = TickText(t, axes.log_x);
         const ImVec2 ts = ImGui::CalcTextSize(label.c_str());
-        draw->AddText(ImVec2(x - ts.x * 0.5f, plot_max.y + 2), text, label.c_str());
+        // Centred under the tick, kept inside the plot's box (the last tick sits on the right edge).
+        const float tx = std::clamp(x - ts.x * 0.5f, origin.x, origin.x + size.x - ts.x);
+        draw->AddText(ImVec2(tx, plot_max.y + 2), text, label.c_str());
     }
     if (!axes.x_label.empty()) {
         const ImVec2 ts = ImGui::CalcTextSize(axes.x_label.c_str());
@@ -125,20 +137,24 @@ void LinePlot(const char* id, ImVec2 size, std::span<const PlotSeries> series, c
                 best_index = i;
             }
         }
-        if (points.size() > 1) draw->AddPolyline(points.data(), static_cast<int>(points.size()), s.color, 0, 2.0f);
-        if (s.markers && points.size() <= 200)
-            for (const ImVec2& p : points) draw->AddCircleFilled(p, 2.6f, s.color);
+        if (s.line && points.size() > 1) draw->AddPolyline(points.data(), static_cast<int>(points.size()), s.color, 0, 2.0f);
+        if ((s.markers || !s.line) && points.size() <= 200)
+            for (const ImVec2& p : points) {
+                draw->AddCircleFilled(p, s.marker_radius, s.color);
+                if (!s.line) draw->AddCircle(p, s.marker_radius + 1.5f, IM_COL32(0, 0, 0, 200), 0, 1.5f);
+            }
     }
     draw->PopClipRect();
     draw->AddRect(plot_min, plot_max, IM_COL32(70, 72, 84, 255));
 
-    // Legend, top right.
+    // Legend, top right (or left).
     float ly = plot_min.y + 4;
     for (const auto& s : series) {
         const ImVec2 ts = ImGui::CalcTextSize(s.label.c_str());
-        const float lx = plot_max.x - ts.x - font * 1.6f;
-        draw->AddRectFilled(ImVec2(lx - 4, ly - 1), ImVec2(plot_max.x - 2, ly + ts.y + 1), IM_COL32(0, 0, 0, 140), 3);
-        draw->AddLine(ImVec2(lx, ly + ts.y * 0.5f), ImVec2(lx + font * 0.9f, ly + ts.y * 0.5f), s.color, 2.5f);
+        const float lx = axes.legend_left ? plot_min.x + 6 : plot_max.x - ts.x - font * 1.6f;
+        draw->AddRectFilled(ImVec2(lx - 4, ly - 1), ImVec2(lx + ts.x + font * 1.6f - 2, ly + ts.y + 1), IM_COL32(0, 0, 0, 140), 3);
+        if (s.line) draw->AddLine(ImVec2(lx, ly + ts.y * 0.5f), ImVec2(lx + font * 0.9f, ly + ts.y * 0.5f), s.color, 2.5f);
+        else draw->AddCircleFilled(ImVec2(lx + font * 0.45f, ly + ts.y * 0.5f), s.marker_radius, s.color);
         draw->AddText(ImVec2(lx + font * 1.2f, ly), IM_COL32(230, 230, 235, 255), s.label.c_str());
         ly += ts.y + 3;
     }

@@ -17,6 +17,8 @@ struct PlotSeries {
     std::vector<double> y;
     ImU32 color = IM_COL32(255, 255, 255, 255);
     bool markers = true;
+    bool line = true;            // false: markers only (marked points, not a curve)
+    float marker_radius = 2.6f;  // px
 };
 
 struct PlotLine {
@@ -30,6 +32,8 @@ struct PlotAxes {
     bool log_y = false;
     std::string x_label;
     std::string y_label;
+    std::vector<double> x_ticks;  // explicit x ticks (data units, labelled "%g"); empty: automatic
+    bool legend_left = false;     // legend in the top-left corner instead of the top-right
 };
 
 // Draws the plot into a box of `size` at the cursor.

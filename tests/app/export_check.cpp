@@ -1,6 +1,7 @@
 // tests/app/export_check.cpp: validates an --export directory: stats.json parses as one JSON
 // object, named values equal what is expected, and the named .npy files parse with the expected
-// shapes. Usage: export_check DIR [key=value]... [npy:NAME=d0,d1,...]...
+// shapes. Usage: export_check DIR [key=value]... [key=v0,v1,...]... [npy:NAME=d0,d1,...]...
+// (an array key compares every element; "null" matches a missing figure)
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -58,7 +59,24 @@ int main(int argc, char** argv) {
         }
         const auto& value = stats[key];
         bool ok = false;
-        if (value.is_string()) {
+        auto number_matches = [](const nlohmann::json& v, const std::string& text) {
+            if (text == "null") return v.is_null();
+            char* end = nullptr;
+            const double want = std::strtod(text.c_str(), &end);
+            return v.is_number() && end && *end == 0 && std::fabs(v.get<double>() - want) <= 1e-9 * std::max(1.0, std::fabs(want));
+        };
+        if (value.is_array()) {
+            // key=a,b,c: every element, in order ("null" for a missing figure).
+            std::vector<std::string> parts;
+            for (size_t from = 0;;) {
+                const size_t comma = expected.find(',', from);
+                parts.push_back(expected.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+                if (comma == std::string::npos) break;
+                from = comma + 1;
+            }
+            ok = parts.size() == value.size();
+            for (size_t k = 0; ok && k < parts.size(); ++k) ok = number_matches(value[k], parts[k]);
+        } else if (value.is_string()) {
             ok = value.get<std::string>() == expected;
         } else if (value.is_number()) {
             char* end = nullptr;
