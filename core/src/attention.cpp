@@ -61,16 +61,6 @@ float HashedUniform(std::uint64_t seed, Index p, double bound) {
     return static_cast<float>((2.0 * unit - 1.0) * bound);
 }
 
-// Midpoint of the t-th of n equal strata of [lo, lo + length) (fc.cpp's sampling).
-Index Stratum(Index lo, Index length, Index t, Index n) { return lo + (2 * t + 1) * length / (2 * n); }
-
-Index ISqrt(Index v) {
-    Index r = static_cast<Index>(std::sqrt(static_cast<double>(v)));
-    while (r > 0 && r * r > v) --r;
-    while ((r + 1) * (r + 1) <= v) ++r;
-    return r;
-}
-
 }  // namespace
 
 // [SECTION] Validation
@@ -592,18 +582,8 @@ std::shared_ptr<const DenseMatrixOperator> DenseMatrixOperator::Create(std::shar
     op->m_rows = rows;
     op->m_cols = cols;
     op->m_labels = std::move(labels);
-    if (*entries <= kDenseMatrixTableEntries) {
-        const size_t stride = static_cast<size_t>(cols) + 1;
-        op->m_prefix.assign(static_cast<size_t>(rows + 1) * stride, 0.0);
-        for (Index r = 0; r < rows; ++r) {
-            double run = 0.0;
-            for (Index c = 0; c < cols; ++c) {
-                run += op->Value(r, c);
-                op->m_prefix[static_cast<size_t>(r + 1) * stride + static_cast<size_t>(c + 1)] =
-                    op->m_prefix[static_cast<size_t>(r) * stride + static_cast<size_t>(c + 1)] + run;
-            }
-        }
-    }
+    if (*entries <= kDenseMatrixTableEntries)
+        op->m_prefix = DensePrefixSums(rows, cols, [&op](Index r, Index c) { return op->Value(r, c); });
     return op;
 }
 
@@ -629,36 +609,8 @@ std::optional<Index> DenseMatrixOperator::ParameterAt(Index row, Index col) cons
 }
 
 BlockStats DenseMatrixOperator::StatsOf(IndexSpan rows, IndexSpan cols, RasterMode mode, Count sample_budget) const {
-    BlockStats s;
-    const Index row_count = rows.hi - rows.lo, col_count = cols.hi - cols.lo;
-    s.count = row_count * col_count;
-    if (mode == RasterMode::ParameterId) {
-        s.param = s.count == 1 ? rows.lo * m_cols + cols.lo : kBlockMixedParam;
-        return s;
-    }
-    if (mode != RasterMode::MeanValue) return s;
-    if (!m_prefix.empty()) {
-        const size_t stride = static_cast<size_t>(m_cols) + 1;
-        auto at = [&](Index r, Index c) { return m_prefix[static_cast<size_t>(r) * stride + static_cast<size_t>(c)]; };
-        s.sum = at(rows.hi, cols.hi) - at(rows.lo, cols.hi) - at(rows.hi, cols.lo) + at(rows.lo, cols.lo);
-        return s;
-    }
-    const Count budget = std::max<Count>(1, sample_budget);
-    if (s.count <= budget) {
-        for (Index r = rows.lo; r < rows.hi; ++r)
-            for (Index c = cols.lo; c < cols.hi; ++c) s.sum += Value(r, c);
-        return s;
-    }
-    // Sides are at most 2^26 here (the values are stored), so the strata products fit.
-    const Index sample_rows = std::min(row_count, std::max<Index>(1, ISqrt(budget)));
-    const Index sample_cols = std::min(col_count, std::max<Index>(1, budget / sample_rows));
-    double sum = 0.0;
-    for (Index t = 0; t < sample_rows; ++t) {
-        const Index r = Stratum(rows.lo, row_count, t, sample_rows);
-        for (Index u = 0; u < sample_cols; ++u) sum += Value(r, Stratum(cols.lo, col_count, u, sample_cols));
-    }
-    s.sum = sum / static_cast<double>(sample_rows * sample_cols) * static_cast<double>(s.count);
-    return s;
+    return DenseBlockStats(rows, cols, mode, sample_budget, m_prefix, m_cols, [this](Index r, Index c) { return Value(r, c); },
+                           [this](Index r, Index c) { return r * m_cols + c; });
 }
 
 void DenseMatrixOperator::Apply(std::span<const float> x, std::span<float> y) const {

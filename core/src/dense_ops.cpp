@@ -715,4 +715,24 @@ std::string ConcatOperator::Describe(Index row, Index col) const {
     return "block " + std::to_string(b) + ": " + m_blocks[b]->Describe(local_row, local_col);
 }
 
+// [SECTION] Dense blocks
+
+namespace {
+__extension__ typedef __int128 Int128;  // sample positions: index * length reaches 2^12 * 2^62
+}  // namespace
+
+Index StratumMidpoint(Index lo, Index length, Index t, Index n) {
+    Index product = 0;
+    // 64-bit division when the product fits: 128-bit division is a slow library call.
+    if (!__builtin_mul_overflow(2 * t + 1, length, &product)) return lo + product / (2 * n);
+    return lo + static_cast<Index>((static_cast<Int128>(2 * t + 1) * length) / (2 * static_cast<Int128>(n)));
+}
+
+Index FloorSqrt(Index v) {
+    Index r = static_cast<Index>(std::sqrt(static_cast<double>(v)));
+    while (r > 0 && r * r > v) --r;
+    while ((r + 1) * (r + 1) <= v) ++r;
+    return r;
+}
+
 }  // namespace lens

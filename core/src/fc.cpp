@@ -21,7 +21,6 @@ namespace {
 
 // [SECTION] Helpers
 
-__extension__ typedef __int128 Int128;  // sample positions: index * length reaches 2^12 * 2^62
 
 // The (p+1)-th output of a splitmix64 stream started at `seed` (the generator ConvOperator draws
 // its weights from, one after another), mapped to uniform(-bound, bound) from its top 24 bits.
@@ -39,21 +38,6 @@ std::string Num(Index v) { return std::to_string(v); }
 
 void SetError(std::string* out, std::string message) {
     if (out) *out = std::move(message);
-}
-
-// Midpoint of the t-th of n equal strata of [lo, lo + length): lo + floor((2t + 1) * length / (2n)).
-Index Stratum(Index lo, Index length, Index t, Index n) {
-    Index product = 0;
-    // 64-bit division when the product fits: 128-bit division is a slow library call.
-    if (!__builtin_mul_overflow(2 * t + 1, length, &product)) return lo + product / (2 * n);
-    return lo + static_cast<Index>((static_cast<Int128>(2 * t + 1) * length) / (2 * static_cast<Int128>(n)));
-}
-
-Index ISqrt(Index v) {
-    Index r = static_cast<Index>(std::sqrt(static_cast<double>(v)));
-    while (r > 0 && r * r > v) --r;
-    while ((r + 1) * (r + 1) <= v) ++r;
-    return r;
 }
 
 }  // namespace
@@ -192,37 +176,8 @@ std::optional<Index> DenseFcOperator::ParameterAt(Index row, Index col) const {
 }
 
 BlockStats DenseFcOperator::StatsOf(IndexSpan rows, IndexSpan cols, RasterMode mode, Count sample_budget) const {
-    BlockStats s;
-    const Index row_count = rows.hi - rows.lo, col_count = cols.hi - cols.lo;
-    s.count = row_count * col_count;  // dense: every entry; <= Rows() * Cols(), which fits
-    if (mode == RasterMode::ParameterId) {
-        // Every entry holds its own weight, so only a single entry has one parameter.
-        s.param = s.count == 1 ? ParamAt(rows.lo, cols.lo) : kBlockMixedParam;
-        return s;
-    }
-    if (mode != RasterMode::MeanValue) return s;
-    if (!m_prefix.empty()) {
-        const size_t stride = static_cast<size_t>(m_cols) + 1;
-        auto at = [&](Index r, Index c) { return m_prefix[static_cast<size_t>(r) * stride + static_cast<size_t>(c)]; };
-        s.sum = at(rows.hi, cols.hi) - at(rows.lo, cols.hi) - at(rows.hi, cols.lo) + at(rows.lo, cols.lo);
-        return s;
-    }
-    const Count budget = std::max<Count>(1, sample_budget);
-    if (s.count <= budget) {
-        for (Index r = rows.lo; r < rows.hi; ++r)
-            for (Index c = cols.lo; c < cols.hi; ++c) s.sum += Value(r, c);
-        return s;
-    }
-    // A stratified grid of about `budget` entries: the midpoints of equal strata of rows and columns.
-    const Index sample_rows = std::min(row_count, std::max<Index>(1, ISqrt(budget)));
-    const Index sample_cols = std::min(col_count, std::max<Index>(1, budget / sample_rows));
-    double sum = 0.0;
-    for (Index t = 0; t < sample_rows; ++t) {
-        const Index r = Stratum(rows.lo, row_count, t, sample_rows);
-        for (Index u = 0; u < sample_cols; ++u) sum += Value(r, Stratum(cols.lo, col_count, u, sample_cols));
-    }
-    s.sum = sum / static_cast<double>(sample_rows * sample_cols) * static_cast<double>(s.count);
-    return s;
+    return DenseBlockStats(rows, cols, mode, sample_budget, m_prefix, m_cols, [this](Index r, Index c) { return Value(r, c); },
+                           [this](Index r, Index c) { return ParamAt(r, c); });
 }
 
 void DenseFcOperator::Apply(std::span<const float> x, std::span<float> y) const {

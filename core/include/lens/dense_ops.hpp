@@ -28,6 +28,7 @@
 // [SECTION] Block concatenation
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <span>
@@ -282,5 +283,69 @@ private:
 std::shared_ptr<const ConcatOperator> ConcatRows(std::vector<MatrixPtr> blocks, std::string* error = nullptr);
 // [A B ...] (same Rows()): acts on concatenated inputs, y = A x1 + B x2 + ....
 std::shared_ptr<const ConcatOperator> ConcatCols(std::vector<MatrixPtr> blocks, std::string* error = nullptr);
+
+// [SECTION] Dense blocks (DenseFcOperator, DenseMatrixOperator)
+
+// Midpoint of the t-th of n equal strata of [lo, lo + length): lo + floor((2t + 1) * length / (2n)),
+// exact for any 64-bit length (128-bit only when the product overflows).
+Index StratumMidpoint(Index lo, Index length, Index t, Index n);
+// floor(sqrt(v)) for v >= 0, exact.
+Index FloorSqrt(Index v);
+
+// Prefix sums of a rows x cols dense matrix read through value(r, c): (rows+1) x (cols+1) doubles,
+// row-major, entry (r, c) = the sum over [0, r) x [0, c).
+template <class ValueFn>
+std::vector<double> DensePrefixSums(Index rows, Index cols, ValueFn&& value) {
+    const size_t stride = static_cast<size_t>(cols) + 1;
+    std::vector<double> prefix(static_cast<size_t>(rows + 1) * stride, 0.0);
+    for (Index r = 0; r < rows; ++r) {
+        double run = 0.0;
+        for (Index c = 0; c < cols; ++c) {
+            run += static_cast<double>(value(r, c));
+            prefix[static_cast<size_t>(r + 1) * stride + static_cast<size_t>(c + 1)] =
+                prefix[static_cast<size_t>(r) * stride + static_cast<size_t>(c + 1)] + run;
+        }
+    }
+    return prefix;
+}
+
+// BlockStatsMatrix::StatsOf of a dense matrix whose every entry is its own parameter: the count is
+// the block's area; ParameterId names param_at(r, c) for a single entry, else kBlockMixedParam;
+// MeanValue sums exactly from `prefix` (DensePrefixSums over the whole matrix, of width
+// matrix_cols + 1) when it is kept, else reads every entry up to `sample_budget` of them, else
+// estimates from a stratified grid of about that many entries (midpoints of equal strata).
+template <class ValueFn, class ParamFn>
+BlockStats DenseBlockStats(IndexSpan rows, IndexSpan cols, RasterMode mode, Count sample_budget, std::span<const double> prefix,
+                           Index matrix_cols, ValueFn&& value, ParamFn&& param_at) {
+    BlockStats s;
+    const Index row_count = rows.hi - rows.lo, col_count = cols.hi - cols.lo;
+    s.count = row_count * col_count;  // at most Rows() * Cols(), which fits
+    if (mode == RasterMode::ParameterId) {
+        s.param = s.count == 1 ? param_at(rows.lo, cols.lo) : kBlockMixedParam;
+        return s;
+    }
+    if (mode != RasterMode::MeanValue) return s;
+    if (!prefix.empty()) {
+        const size_t stride = static_cast<size_t>(matrix_cols) + 1;
+        auto at = [&](Index r, Index c) { return prefix[static_cast<size_t>(r) * stride + static_cast<size_t>(c)]; };
+        s.sum = at(rows.hi, cols.hi) - at(rows.lo, cols.hi) - at(rows.hi, cols.lo) + at(rows.lo, cols.lo);
+        return s;
+    }
+    const Count budget = std::max<Count>(1, sample_budget);
+    if (s.count <= budget) {
+        for (Index r = rows.lo; r < rows.hi; ++r)
+            for (Index c = cols.lo; c < cols.hi; ++c) s.sum += static_cast<double>(value(r, c));
+        return s;
+    }
+    const Index sample_rows = std::min(row_count, std::max<Index>(1, FloorSqrt(budget)));
+    const Index sample_cols = std::min(col_count, std::max<Index>(1, budget / sample_rows));
+    double sum = 0.0;
+    for (Index t = 0; t < sample_rows; ++t) {
+        const Index r = StratumMidpoint(rows.lo, row_count, t, sample_rows);
+        for (Index u = 0; u < sample_cols; ++u) sum += static_cast<double>(value(r, StratumMidpoint(cols.lo, col_count, u, sample_cols)));
+    }
+    s.sum = sum / static_cast<double>(sample_rows * sample_cols) * static_cast<double>(s.count);
+    return s;
+}
 
 }  // namespace lens
