@@ -574,14 +574,12 @@ void AttentionPanel::DrawContent(AppContext& context) {
     const float editor_w = ImGui::GetFontSize() * 17;
     ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
     DrawEditors(c);
-    if (!m_task->Error().empty()) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", m_task->Error().c_str());
+    ErrorText(m_task->Error());
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("##main", ImVec2(0, 0), false);
     if (c && !c->result) {
-        ImGui::PushTextWrapPos(0);
-        for (const auto& issue : c->issues) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s: %s", issue.field.c_str(), issue.message.c_str());
-        ImGui::PopTextWrapPos();
+        SpecIssueList(c->issues);
     }
     if (c && c->result && ImGui::BeginTabBar("##tabs")) {
         if (ImGui::BeginTabItem(Tr(S::AttnTabHeatmaps), nullptr, m_tab == 0 && m_force_tab ? ImGuiTabItemFlags_SetSelected : 0)) {

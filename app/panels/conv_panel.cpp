@@ -764,7 +764,7 @@ void ConvPanel::DrawApplyTab(AppContext& context, const Built& built, ImVec2 ava
     auto image = context.image;
     m_apply->Request(key, [key, image](TaskContext& task) { return ComputeApply(key, image, task); });
     m_apply->Poll();
-    if (!m_apply->Error().empty()) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", m_apply->Error().c_str());
+    ErrorText(m_apply->Error());
     const ApplyResult* result = m_apply->Current();
     if (m_apply->Busy()) ImGui::TextColored(ImVec4(1, 0.85f, 0.45f, 1), Tr(S::ConvApplyRunning), static_cast<int>(m_apply->Progress() * 100));
     if (!result) return;

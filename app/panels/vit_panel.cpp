@@ -332,14 +332,12 @@ void VitPanel::DrawContent(AppContext& context) {
     const float editor_w = ImGui::GetFontSize() * 17;
     ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
     DrawEditors(c);
-    if (!m_task->Error().empty()) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", m_task->Error().c_str());
+    ErrorText(m_task->Error());
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("##main", ImVec2(0, 0), false);
     if (c && !c->tokens) {
-        ImGui::PushTextWrapPos(0);
-        for (const auto& issue : c->issues) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s: %s", issue.field.c_str(), issue.message.c_str());
-        ImGui::PopTextWrapPos();
+        SpecIssueList(c->issues);
     }
     if (c && c->tokens && c->geometry) {
         const PatchGeometry& g = *c->geometry;

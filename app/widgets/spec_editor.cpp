@@ -25,4 +25,17 @@ bool SpecField(const char* label, const char* field, std::int64_t* value, std::i
     return changed;
 }
 
+void SpecIssueList(const std::vector<SpecIssue>& issues) {
+    ImGui::PushTextWrapPos(0);
+    for (const auto& issue : issues) ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s: %s", issue.field.c_str(), issue.message.c_str());
+    ImGui::PopTextWrapPos();
+}
+
+void ErrorText(const std::string& message) {
+    if (message.empty()) return;
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", message.c_str());
+    ImGui::PopTextWrapPos();
+}
+
 }  // namespace lens::app

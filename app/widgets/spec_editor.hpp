@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <lens/spec.hpp>
@@ -15,5 +16,10 @@ bool SpecField(const char* label, const char* field, std::int64_t* value, std::i
                const std::vector<SpecIssue>& issues);
 // The messages of `issues` for `field` (for editors that are not SpecFields, e.g. combos).
 void SpecFieldIssues(const char* field, const std::vector<SpecIssue>& issues);
+// Every issue as "field: message", wrapped, in the error colour (a panel's main area when nothing
+// could be computed).
+void SpecIssueList(const std::vector<SpecIssue>& issues);
+// One message in the error colour, wrapped; nothing when it is empty (a task's Error()).
+void ErrorText(const std::string& message);
 
 }  // namespace lens::app
