@@ -668,7 +668,7 @@ int App::Run() {
     while (!glfwWindowShouldClose(s.window) && !s.quit) {
         // Render at display rate while the user interacts (popups and hover need follow-up
         // frames) or a panel computes in the background; otherwise sleep until an event.
-        if (s.CurrentPanel().Busy() || glfwGetTime() - s.last_input_time < 1.0)
+        if (s.CurrentPanel().Busy() || s.CurrentPanel().Animating() || glfwGetTime() - s.last_input_time < 1.0)
             glfwPollEvents();
         else
             glfwWaitEventsTimeout(0.5);

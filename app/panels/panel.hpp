@@ -45,6 +45,9 @@ public:
     virtual bool Busy() const { return false; }
     // Progress of that task in [0, 1], for the status bar.
     virtual float Progress() const { return 0.0f; }
+    // True while the panel plays an animation: the host renders continuously (no idle wait) but
+    // neither shows "Recomputing" nor makes a screenshot wait for it to end.
+    virtual bool Animating() const { return false; }
 
     const KeyTable& Keys();
     // Screen rectangle of the panel's figure (its canvas) in the last drawn frame; the whole panel

@@ -41,6 +41,7 @@
 #include "../gfx/texture.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
+#include "../widgets/paragraph.hpp"
 #include "../widgets/plot.hpp"
 #include "../widgets/spec_editor.hpp"
 #include "panel.hpp"
@@ -285,110 +286,19 @@ std::string Fmt(const char* format, Args... args) {
     return buffer;
 }
 
-// Wrapped text that breaks at spaces and next to CJK characters only. ImGui 1.86 also breaks after
-// '.' and ',', which splits numbers such as "8,388,608" or "4.491" across lines.
-unsigned DecodeUtf8(const char*& p) {
-    const unsigned char c = static_cast<unsigned char>(*p);
-    const int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
-    unsigned cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
-    ++p;
-    for (int i = 1; i < n && (static_cast<unsigned char>(*p) & 0xC0) == 0x80; ++i, ++p) cp = (cp << 6) | (static_cast<unsigned char>(*p) & 0x3Fu);
-    return cp;
-}
-bool IsWide(unsigned c) { return c >= 0x2E80; }  // CJK ideographs and full-width forms: a line may break next to them
-bool NoBreakBefore(unsigned c) {
-    return c == 0xFF0C || c == 0x3002 || c == 0x3001 || c == 0xFF1A || c == 0xFF1B || c == 0xFF09 || c == 0x300D || c == 0xFF1F || c == 0xFF01 ||
-           c == ',' || c == '.' || c == ')' || c == ':' || c == ';';
-}
-bool NoBreakAfter(unsigned c) { return c == 0xFF08 || c == 0x300C || c == '('; }
-
-std::vector<std::pair<const char*, const char*>> WrapLines(const char* text, const char* end, float width) {
-    std::vector<std::pair<const char*, const char*>> lines;
-    ImFont* font = ImGui::GetFont();
-    const float scale = ImGui::GetFontSize() / font->FontSize;
-    auto advance = [&](unsigned c) { return font->GetCharAdvance(static_cast<ImWchar>(c <= 0xFFFF ? c : '?')) * scale; };
-    const char* line = text;
-    const char* break_end = nullptr;   // the last break opportunity: the line would end here ...
-    const char* break_next = nullptr;  // ... and the next one start here
-    float w = 0;
-    unsigned prev = 0;
-    for (const char* p = text; p < end;) {
-        const char* at = p;
-        const unsigned c = DecodeUtf8(p);
-        if (c == '\n') {
-            lines.emplace_back(line, at);
-            line = p;
-            w = 0;
-            break_end = nullptr;
-            prev = 0;
-            continue;
-        }
-        if (c == ' ') {
-            break_end = at;
-            break_next = p;
-        } else if (at > line && (IsWide(c) || IsWide(prev)) && !NoBreakBefore(c) && !NoBreakAfter(prev)) {
-            break_end = at;
-            break_next = at;
-        }
-        w += advance(c);
-        if (w > width && c != ' ' && at > line) {
-            const bool usable = break_end && break_end > line;
-            lines.emplace_back(line, usable ? break_end : at);
-            line = usable ? break_next : at;
-            while (line < p && *line == ' ') ++line;
-            w = 0;
-            for (const char* q = line; q < p;) w += advance(DecodeUtf8(q));
-            break_end = nullptr;
-        }
-        prev = c;
-    }
-    if (line < end || lines.empty()) lines.emplace_back(line, end);
-    return lines;
-}
-
-// A paragraph wrapped to `width` px (0: the space left on the right; see WrapLines), in `color` when given.
-void Paragraph(const std::string& text, const ImVec4* color = nullptr, float width = 0) {
-    if (width <= 0) width = std::max(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 4);
-    std::string joined;
-    for (const auto& [a, b] : WrapLines(text.data(), text.data() + text.size(), width)) {
-        if (!joined.empty()) joined += '\n';
-        joined.append(a, b);
-    }
-    if (color) ImGui::PushStyleColor(ImGuiCol_Text, *color);
-    ImGui::PushTextWrapPos(-1.0f);
-    ImGui::TextUnformatted(joined.c_str());
-    ImGui::PopTextWrapPos();
-    if (color) ImGui::PopStyleColor();
-}
-void ParagraphColored(const ImVec4& color, const std::string& text) { Paragraph(text, &color); }
-void ParagraphDisabled(const std::string& text) {
-    const ImVec4 color = ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
-    Paragraph(text, &color);
-}
-
-// A caption wrapped to `width` px: its height, and drawing it at a screen position.
-float CaptionHeight(const std::string& text, float width) {
-    const float lines = static_cast<float>(WrapLines(text.data(), text.data() + text.size(), width).size());
-    return lines * ImGui::GetTextLineHeight() + ImGui::GetStyle().ItemSpacing.y;
-}
-void Caption(ImVec2 at, const std::string& text, float width) {
-    ImGui::SetCursorScreenPos(at);
-    const ImVec4 color = ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
-    Paragraph(text, &color, width);
-}
-
 // [SECTION] Panel
 
 class SwinPanel final : public Panel {
 public:
     const char* Id() const override { return "swin"; }
     i18n::S Title() const override { return S::SwinTitle; }
-    // While the roll plays, frames must keep coming: the host renders continuously while Busy().
-    bool Busy() const override { return (m_base && m_base->Busy()) || (m_attention && m_attention->Busy()) || m_playing || (m_canvas && m_tab == 2 && m_canvas->Busy()); }
+    bool Busy() const override { return (m_base && m_base->Busy()) || (m_attention && m_attention->Busy()) || (m_canvas && m_tab == 2 && m_canvas->Busy()); }
+    // While the roll plays, frames must keep coming.
+    bool Animating() const override { return m_playing; }
     float Progress() const override {
         if (m_base && m_base->Busy()) return m_base->Progress();
         if (m_attention && m_attention->Busy()) return m_attention->Progress();
-        return m_playing ? m_roll : 1.0f;
+        return 1.0f;
     }
 
     std::string ValidateKeys() override {

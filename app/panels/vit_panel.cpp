@@ -19,6 +19,7 @@
 #include "../gfx/texture.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
+#include "../widgets/paragraph.hpp"
 #include "../widgets/spec_editor.hpp"
 #include "panel.hpp"
 
@@ -203,24 +204,22 @@ void VitPanel::DrawEditors(const Computed* c) {
     if (!c || !c->geometry) return;
     const PatchGeometry& g = *c->geometry;
     ImGui::Separator();
-    ImGui::PushTextWrapPos(0);
-    ImGui::Text(Tr(S::VitGridLine), static_cast<long long>(g.w.image), static_cast<long long>(g.h.image), static_cast<long long>(g.patches_w),
-                static_cast<long long>(g.patches_h), static_cast<long long>(g.tokens));
-    ImGui::Text(Tr(S::VitTokenLine), static_cast<long long>(g.patch), static_cast<long long>(g.patch), static_cast<long long>(g.token_dim));
+    const ImVec4 warn(1, 0.8f, 0.4f, 1), bad(1, 0.6f, 0.5f, 1);
+    Paragraph(Printf(Tr(S::VitGridLine), static_cast<long long>(g.w.image), static_cast<long long>(g.h.image), static_cast<long long>(g.patches_w),
+                     static_cast<long long>(g.patches_h), static_cast<long long>(g.tokens)));
+    Paragraph(Printf(Tr(S::VitTokenLine), static_cast<long long>(g.patch), static_cast<long long>(g.patch), static_cast<long long>(g.token_dim)));
     if (g.h.pad > 0 || g.w.pad > 0)
-        ImGui::TextColored(ImVec4(1, 0.8f, 0.4f, 1), Tr(S::VitPadLine), static_cast<long long>(g.h.pad), static_cast<long long>(g.w.pad));
+        ParagraphColored(warn, Printf(Tr(S::VitPadLine), static_cast<long long>(g.h.pad), static_cast<long long>(g.w.pad)));
     else if (g.h.crop > 0 || g.w.crop > 0)
-        ImGui::TextColored(ImVec4(1, 0.6f, 0.5f, 1), Tr(S::VitCropLine), static_cast<long long>(g.h.crop), static_cast<long long>(g.w.crop));
+        ParagraphColored(bad, Printf(Tr(S::VitCropLine), static_cast<long long>(g.h.crop), static_cast<long long>(g.w.crop)));
     else if (g.stride <= g.patch)
-        ImGui::TextUnformatted(Tr(S::VitExactLine));
-    if (g.stride > g.patch) ImGui::TextColored(ImVec4(1, 0.6f, 0.5f, 1), "%s", Tr(S::VitGapLine));
-    if (g.stride < g.patch) ImGui::TextUnformatted(Tr(S::VitOverlapLine));
-    ImGui::Text(Tr(S::VitEmbedLine), FormatExact(g.embed_weights).c_str(), static_cast<long long>(g.tokens),
-                FormatExact(g.embed_parameters).c_str(), FormatExact(g.embed_macs).c_str());
+        Paragraph(Tr(S::VitExactLine));
+    if (g.stride > g.patch) ParagraphColored(bad, Tr(S::VitGapLine));
+    if (g.stride < g.patch) Paragraph(Tr(S::VitOverlapLine));
+    Paragraph(Printf(Tr(S::VitEmbedLine), FormatExact(g.embed_weights).c_str(), static_cast<long long>(g.tokens),
+                     FormatExact(g.embed_parameters).c_str(), FormatExact(g.embed_macs).c_str()));
     if (c->fc_weights > 0)
-        ImGui::Text(Tr(S::VitFcLine), FormatExact(c->fc_weights).c_str(),
-                    FormatExact(c->fc_weights / std::max<Count>(g.embed_weights, 1)).c_str());
-    ImGui::PopTextWrapPos();
+        Paragraph(Printf(Tr(S::VitFcLine), FormatExact(c->fc_weights).c_str(), FormatExact(c->fc_weights / std::max<Count>(g.embed_weights, 1)).c_str()));
 }
 
 // The image as patched, fitted into `size`: padding hatched, the cropped border dimmed, the patch
@@ -351,21 +350,29 @@ void VitPanel::DrawContent(AppContext& context) {
         const float label_h = ImGui::GetTextLineHeightWithSpacing();
         const float top_h = avail.y * 0.5f;
         const float left_w = std::min(avail.x * 0.42f, top_h - label_h);
-        // Image with the grid.
-        ImGui::TextDisabled("%s", Tr(S::VitImageTitle));
-        std::optional<Index> hovered;
-        DrawImage(*c, ImVec2(left_w, top_h - label_h), &hovered);
-        // The selected patch enlarged, then the token matrix.
         const float right_x = top.x + left_w + gap;
         const float right_w = avail.x - left_w - gap;
-        const Index selected = std::clamp<Index>(m_selected, 0, g.tokens - 1);
-        const PatchRect rect = PatchRegion(g, selected);
         const float zoom_side = std::min(right_w * 0.3f, top_h - 2 * label_h);
-        ImGui::SetCursorScreenPos(ImVec2(right_x, top.y));
-        ImGui::TextDisabled(Tr(S::VitSelected), static_cast<long long>(selected));
+        const float tokens_x = right_x + zoom_side + gap;
+        const float tokens_w = top.x + avail.x - tokens_x;
+        // Column titles wrap to their column; the tallest sets where the pictures start.
+        const Index selected = std::clamp<Index>(m_selected, 0, g.tokens - 1);
+        const std::string image_title = Tr(S::VitImageTitle);
+        const std::string zoom_title = Printf(Tr(S::VitSelected), static_cast<long long>(selected));
+        const std::string tokens_title = Printf(Tr(S::VitTokensTitle), static_cast<long long>(g.tokens), static_cast<long long>(g.token_dim));
+        const float title_h = std::max({CaptionHeight(image_title, left_w), CaptionHeight(zoom_title, zoom_side), CaptionHeight(tokens_title, tokens_w)});
+        Caption(top, image_title, left_w);
+        Caption(ImVec2(right_x, top.y), zoom_title, zoom_side);
+        Caption(ImVec2(tokens_x, top.y), tokens_title, tokens_w);
+        ImGui::SetCursorScreenPos(ImVec2(top.x, top.y + title_h));
+        // Image with the grid.
+        std::optional<Index> hovered;
+        DrawImage(*c, ImVec2(left_w, top_h - title_h), &hovered);
+        // The selected patch enlarged, then the token matrix.
+        const PatchRect rect = PatchRegion(g, selected);
         {
             ImDrawList* draw = ImGui::GetWindowDrawList();
-            const ImVec2 z0(right_x, top.y + label_h);
+            const ImVec2 z0(right_x, top.y + title_h);
             const float px = zoom_side / static_cast<float>(g.patch);
             // The patch's pixels, padding drawn as the zeros it is.
             const float u0 = static_cast<float>(rect.x0) / static_cast<float>(c->image.width);
@@ -383,19 +390,14 @@ void VitPanel::DrawContent(AppContext& context) {
                     draw->AddLine(ImVec2(z0.x, z0.y + t), ImVec2(z0.x + zoom_side, z0.y + t), IM_COL32(255, 255, 255, 40));
                 }
             draw->AddRect(z0, ImVec2(z0.x + zoom_side, z0.y + zoom_side), IM_COL32(255, 210, 80, 255), 0, 0, 2);
-            ImGui::SetCursorScreenPos(ImVec2(z0.x, z0.y + zoom_side + 4));
-            ImGui::PushTextWrapPos(z0.x + zoom_side - top.x + ImGui::GetCursorPosX() - (z0.x - top.x));
-            ImGui::TextDisabled(Tr(S::VitOrderNote), static_cast<long long>(g.patch), static_cast<long long>(g.patch), static_cast<long long>(g.token_dim),
-                                m_spec.order == 0 ? "(c, y, x)" : "(y, x, c)");
-            ImGui::PopTextWrapPos();
+            Caption(ImVec2(z0.x, z0.y + zoom_side + 4),
+                    Printf(Tr(S::VitOrderNote), static_cast<long long>(g.patch), static_cast<long long>(g.patch), static_cast<long long>(g.token_dim),
+                           m_spec.order == 0 ? "(c, y, x)" : "(y, x, c)"),
+                    zoom_side);
         }
-        const float tokens_x = right_x + zoom_side + gap;
-        ImGui::SetCursorScreenPos(ImVec2(tokens_x, top.y));
-        ImGui::TextDisabled(Tr(S::VitTokensTitle), static_cast<long long>(g.tokens), static_cast<long long>(g.token_dim));
-        ImGui::SetCursorScreenPos(ImVec2(tokens_x, top.y + label_h));
+        ImGui::SetCursorScreenPos(ImVec2(tokens_x, top.y + title_h));
         // Top-aligned: the box gets the matrix's own aspect ratio.
-        const float tokens_w = top.x + avail.x - tokens_x;
-        const float tokens_h = std::min(top_h - label_h, tokens_w * static_cast<float>(g.tokens) / static_cast<float>(g.token_dim));
+        const float tokens_h = std::min(top_h - title_h, tokens_w * static_cast<float>(g.tokens) / static_cast<float>(g.token_dim));
         DrawTokens(*c, ImVec2(tokens_w, std::max(tokens_h, 8.0f)), hovered);
         MarkFigure(top, ImVec2(top.x + avail.x, top.y + top_h));
 
@@ -404,9 +406,11 @@ void VitPanel::DrawContent(AppContext& context) {
         // along by P columns from patch to patch: the shared weight, visible.
         const float bottom_y = top.y + top_h + gap * 0.5f;
         ImGui::SetCursorScreenPos(ImVec2(top.x, bottom_y));
-        ImGui::TextDisabled("%s", Tr(S::VitEmbedTitle));
-        ImGui::SetCursorScreenPos(ImVec2(top.x, bottom_y + label_h));
-        const ImVec2 canvas_size(avail.x, top.y + avail.y - bottom_y - label_h);
+        const std::string embed_title = Tr(S::VitEmbedTitle);
+        const float embed_title_h = CaptionHeight(embed_title, avail.x);
+        Caption(ImVec2(top.x, bottom_y), embed_title, avail.x);
+        ImGui::SetCursorScreenPos(ImVec2(top.x, bottom_y + embed_title_h));
+        const ImVec2 canvas_size(avail.x, top.y + avail.y - bottom_y - embed_title_h);
         const bool chw = m_spec.order == 0;
         const std::pair<std::uint64_t, Index> focus_key{m_task->Generation(), selected};
         if (chw && focus_key != m_focused) {

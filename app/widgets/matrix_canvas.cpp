@@ -40,7 +40,8 @@ void MatrixCanvas::ShowFromEntry(Index row, Index col, double pixels) {
 void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> matrix, std::uint64_t generation,
                         ImVec2 size, const CanvasOptions& options) {
     ImGui::PushID(id);
-    const float legend = options.legend_height > 0 ? options.legend_height : ImGui::GetTextLineHeightWithSpacing() * 1.6f;
+    // Room for two lines of legend: it wraps on narrow canvases.
+    const float legend = options.legend_height > 0 ? options.legend_height : ImGui::GetTextLineHeight() * 2 + 8;
     const float axis = ImGui::GetTextLineHeightWithSpacing();
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     // Layout: column title on top, row title rotated on the left is hard in ImGui: put it on top too.
@@ -308,7 +309,8 @@ void MatrixCanvas::DrawLegend(ImDrawList* draw, ImVec2 at, float width, const Ca
     char text[256];
     if (options.coloring == CanvasColoring::Parameter) {
         std::snprintf(text, sizeof text, "%s", Tr(S::CanvasLegendParameter));
-        draw->AddText(at, ImGui::GetColorU32(ImGuiCol_Text), text);
+        // Wrapped to the canvas (two lines fit in the default legend height).
+        draw->AddText(ImGui::GetFont(), ImGui::GetFontSize(), at, ImGui::GetColorU32(ImGuiCol_Text), text, nullptr, width);
         return;
     }
     const float bar_w = std::min(width * 0.35f, ImGui::GetFontSize() * 14);
@@ -331,7 +333,8 @@ void MatrixCanvas::DrawLegend(ImDrawList* draw, ImVec2 at, float width, const Ca
         else
             std::snprintf(text, sizeof text, "%s", Tr(S::CanvasLegendEntry));
     }
-    draw->AddText(ImVec2(at.x + bar_w + 8, at.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), text);
+    draw->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(at.x + bar_w + 8, at.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), text,
+                  nullptr, std::max(width - bar_w - 8, ImGui::GetFontSize() * 4));
 }
 
 }  // namespace lens::app
