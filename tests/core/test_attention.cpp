@@ -223,10 +223,13 @@ TEST(AttentionTest, EqualsNaiveReferenceOverRandomSpecs) {
         EXPECT_NEAR(r->mean_entropy, mean / static_cast<double>(ref.entropy.size()), 1e-5) << what;
         EXPECT_EQ(r->Scores(0).rows(), n);
         EXPECT_EQ(r->Attention(heads - 1)(0, 0), (*r->attention)[static_cast<size_t>((heads - 1) * n * n)]);
-        // The one-call form agrees.
+        // The one-call form agrees (to rounding: with AVX, Eigen's kernels depend on the buffers'
+        // alignment, so two runs on copies of the same data may differ in the last bits).
         const auto once = ComputeAttention(x, spec);
         ASSERT_TRUE(once);
-        EXPECT_EQ(once->output, r->output);
+        ASSERT_EQ(once->output.rows(), r->output.rows());
+        ASSERT_EQ(once->output.cols(), r->output.cols());
+        for (Index i = 0; i < r->output.size(); ++i) ExpectNear(once->output.data()[i], r->output.data()[i], 1e-5, what + " once");
     }
 }
 
@@ -329,12 +332,13 @@ TEST(AttentionQkNormTest, WithoutNormEntropyCollapsesWithNormItStays) {
     // On: LayerNorm cancels the scale; the entropy stays put, well away from 0.
     for (size_t i = 0; i < on->size(); ++i) EXPECT_NEAR((*on)[i], (*on)[0], 1e-3) << i;
     EXPECT_GT((*on)[0], 1.0);
-    // Attend at a scale agrees with the curve: both come from the same softmax.
+    // Attend at a scale agrees with the curve: both come from the same softmax (to float rounding:
+    // the two run their GEMMs on differently blocked buffers).
     spec.weight_scale = scales[4];
     spec.qk_norm = false;
-    EXPECT_NEAR(Attend(*input, spec)->mean_entropy, (*off)[4], 1e-9);
+    EXPECT_NEAR(Attend(*input, spec)->mean_entropy, (*off)[4], 1e-6);
     spec.qk_norm = true;
-    EXPECT_NEAR(Attend(*input, spec)->mean_entropy, (*on)[4], 1e-9);
+    EXPECT_NEAR(Attend(*input, spec)->mean_entropy, (*on)[4], 1e-6);
     // Scale 0: every logit 0 (without norm): uniform attention, entropy log N.
     const float zero = 0.0f;
     EXPECT_NEAR((*MeanEntropyAtScales(*input, spec, std::span<const float>(&zero, 1), false))[0], std::log(64.0), 1e-5);
