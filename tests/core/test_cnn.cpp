@@ -2,7 +2,8 @@
 // published figures (VGG-16, MobileNet v1), receptive fields against a brute-force perturbation
 // check on random small stacks (dilation, stride, pooling, up-sampling, transposed convolution),
 // the forward pass against the convolution operator and the transposed convolution as its adjoint,
-// and bad input.
+// the fast forward pass (GEMMs) against its direct-loop reference on random stacks of every layer
+// kind and on the presets, and bad input.
 //
 // [SECTION] Helpers
 // [SECTION] Text form
@@ -15,6 +16,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "lens/conv.hpp"
@@ -666,6 +669,153 @@ TEST(CnnForward, PoolsUpsamplingAndTheTransformerBlock) {
     EXPECT_EQ(static_cast<Count>(tw->weights[0].size()), tf->layers[0].parameters);
 }
 
+// Every layer of `fast` within rel * (the reference layer's largest magnitude) of `ref`.
+::testing::AssertionResult NearReference(const std::vector<std::vector<float>>& fast, const std::vector<std::vector<float>>& ref,
+                                         double rel) {
+    if (fast.size() != ref.size()) return ::testing::AssertionFailure() << fast.size() << " layers, reference " << ref.size();
+    for (size_t l = 0; l < ref.size(); ++l) {
+        if (fast[l].size() != ref[l].size()) return ::testing::AssertionFailure() << "layer " << l + 1 << ": size differs";
+        double scale = 0;
+        for (float v : ref[l]) scale = std::max(scale, static_cast<double>(std::fabs(v)));
+        for (size_t i = 0; i < ref[l].size(); ++i) {
+            const double diff = std::fabs(static_cast<double>(fast[l][i]) - ref[l][i]);
+            if (!(diff <= rel * scale)) {
+                return ::testing::AssertionFailure() << "layer " << l + 1 << ", element " << i << ": " << fast[l][i] << " vs reference "
+                                                     << ref[l][i] << " (largest " << scale << ")";
+            }
+        }
+    }
+    return ::testing::AssertionSuccess();
+}
+
+// A random divisor of n.
+Index PickDivisor(std::mt19937_64& rng, Index n) {
+    std::vector<Index> divisors;
+    for (Index k = 1; k <= n; ++k) {
+        if (n % k == 0) divisors.push_back(k);
+    }
+    return divisors[static_cast<size_t>(Pick(rng, 0, static_cast<Index>(divisors.size()) - 1))];
+}
+
+// A stack of every layer kind with its fast-path cases: grouped convolutions with several input
+// channels per group (im2col), 1x1 (plain GEMM, grouped or not), one input channel per group
+// (depth-wise, channel multipliers), grouped transposed convolutions, a transformer block, fc.
+CnnSpec RandomForwardStack(std::mt19937_64& rng) {
+    CnnSpec spec{Pick(rng, 1, 6), Pick(rng, 4, 14), Pick(rng, 4, 14), {}};
+    CnnShape shape{spec.in_channels, spec.in_h, spec.in_w};
+    const Index count = Pick(rng, 1, 5);
+    for (int tries = 0; tries < 40 && static_cast<Index>(spec.layers.size()) < count; ++tries) {
+        CnnLayer l;
+        const bool bias = rng() % 2 == 0;
+        switch (Pick(rng, 0, 9)) {
+            case 0:
+            case 1:
+                l = MakeConv(Pick(rng, 1, 4), 1, Pick(rng, 1, 3), Pick(rng, 0, 2), bias);
+                l.kernel_w = Pick(rng, 1, 4);
+                l.dilation = Pick(rng, 1, 2);
+                l.groups = PickDivisor(rng, shape.c);
+                l.out_channels = l.groups * Pick(rng, 1, 3);
+                break;
+            case 2:
+                l = MakeDepthwise(Pick(rng, 1, 3), Pick(rng, 1, 2), Pick(rng, 0, 2), bias);
+                l.kernel_w = Pick(rng, 1, 3);
+                l.dilation = Pick(rng, 1, 3);
+                break;
+            case 3:
+                if (rng() % 2) {
+                    l = MakePointwise(Pick(rng, 1, 6), bias);
+                } else {  // a grouped 1x1 convolution: one GEMM per group
+                    l = MakeConv(1, 1, 1, 0, bias);
+                    l.groups = PickDivisor(rng, shape.c);
+                    l.out_channels = l.groups * Pick(rng, 1, 3);
+                }
+                break;
+            case 4: {
+                const Index k = Pick(rng, 2, 3);
+                l = MakePool(rng() % 2 ? CnnLayerKind::MaxPool : CnnLayerKind::AvgPool, k, Pick(rng, 1, k), Pick(rng, 0, k / 2));
+                break;
+            }
+            case 5: l = MakeUpsample(Pick(rng, 2, 3)); break;
+            case 6:
+            case 7: {
+                const Index k = Pick(rng, 1, 3);
+                l = MakeTransposedConv(k, 1, Pick(rng, 1, 3), bias);
+                l.padding = Pick(rng, 0, k - 1);
+                l.groups = PickDivisor(rng, shape.c);
+                l.out_channels = l.groups * Pick(rng, 1, 3);
+                break;
+            }
+            case 8: l = MakeDown(Pick(rng, 1, 5), bias); break;
+            default: {  // channel multiplier: groups == in_channels, several outputs per channel
+                l = MakeConv(Pick(rng, 1, 3), shape.c * Pick(rng, 1, 3), Pick(rng, 1, 2), Pick(rng, 0, 1), bias);
+                l.groups = shape.c;
+                break;
+            }
+        }
+        spec.layers.push_back(l);
+        const auto stats = AnalyzeCnn(spec);
+        if (!stats || stats->out.h > 40 || stats->out.w > 40 || stats->out.c > 12) {
+            spec.layers.pop_back();
+            continue;
+        }
+        shape = stats->out;
+    }
+    if (spec.layers.empty()) spec.layers.push_back(MakePointwise(2));
+    if (rng() % 3 == 0 && shape.c >= 2) spec.layers.push_back(MakeTransformer(PickDivisor(rng, shape.c), Pick(rng, 1, 3)));
+    if (rng() % 3 == 0) spec.layers.push_back(MakeGlobalAvgPool());
+    if (rng() % 3 == 0) spec.layers.push_back(MakeLinear(Pick(rng, 1, 7), rng() % 2 == 0));
+    return spec;
+}
+
+TEST(CnnForward, FastPathMatchesTheReferenceOnRandomStacks) {
+    std::mt19937_64 rng(77);
+    int chunked = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        const CnnSpec spec = RandomForwardStack(rng);
+        std::vector<SpecIssue> issues;
+        const auto stats = AnalyzeCnn(spec, &issues);
+        ASSERT_TRUE(stats) << FormatLayers(spec.layers) << ": " << JoinIssues(issues);
+        const auto weights = SeedCnnWeights(*stats, 500 + static_cast<std::uint64_t>(trial));
+        ASSERT_TRUE(weights);
+        const std::vector<float> x = testing::RandomVector(rng, spec.in_channels * spec.in_h * spec.in_w);
+        // Half the trials with a tiny scratch budget: im2col and col2im in many chunks (down to one
+        // position), attention one query row at a time, and the direct fallback when a patch is over it.
+        CnnForwardLimits limits;
+        if (trial % 2 == 1) {
+            limits.max_scratch = trial % 6 == 1 ? 1 : Pick(rng, 2, 100);
+            ++chunked;
+        }
+        std::string error;
+        const auto ref = ForwardStackReference(*stats, *weights, x, limits, &error);
+        ASSERT_TRUE(ref) << error;
+        const auto fast = ForwardStack(*stats, *weights, x, limits, &error);
+        ASSERT_TRUE(fast) << error;
+        EXPECT_TRUE(NearReference(*fast, *ref, 1e-4)) << spec.in_channels << " x " << spec.in_h << " x " << spec.in_w << ": "
+                                                       << FormatLayers(spec.layers) << ", scratch " << limits.max_scratch;
+    }
+    EXPECT_EQ(chunked, 150);
+}
+
+TEST(CnnForward, FastPathMatchesTheReferenceOnThePresets) {
+    // Small inputs, so that the direct loops stay quick; every layer of every preset but VGG-16
+    // (138 M parameters, over the weights' limit) is run.
+    const std::pair<const char*, Index> cases[] = {{"notes", 32}, {"mobilenet_v1", 32}, {"encoder_decoder", 16}, {"hybrid", 16}};
+    std::mt19937_64 rng(31);
+    for (const auto& [key, side] : cases) {
+        CnnSpec spec = *FindCnnPreset(key);
+        spec.in_h = spec.in_w = side;
+        const auto stats = AnalyzeCnn(spec);
+        ASSERT_TRUE(stats) << key;
+        const auto weights = SeedCnnWeights(*stats, 9);
+        ASSERT_TRUE(weights) << key;
+        std::vector<float> x = testing::RandomVector(rng, spec.in_channels * side * side);
+        const auto ref = ForwardStackReference(*stats, *weights, x);
+        const auto fast = ForwardStack(*stats, *weights, x);
+        ASSERT_TRUE(ref && fast) << key;
+        EXPECT_TRUE(NearReference(*fast, *ref, 1e-4)) << key;
+    }
+}
+
 TEST(CnnForward, RefusesLargeStacksAndMismatchedInput) {
     const auto vgg = AnalyzeCnn(*FindCnnPreset("vgg16"));
     ASSERT_TRUE(vgg);
@@ -681,6 +831,17 @@ TEST(CnnForward, RefusesLargeStacksAndMismatchedInput) {
     std::vector<float> image(3 * 224 * 224, 0.5f);
     EXPECT_FALSE(ForwardStack(*fstats, *fw, image, {}, &error));
     EXPECT_NE(error.find("multiply-accumulates"), std::string::npos) << error;
+    EXPECT_NE(error.find("8,589,934,592"), std::string::npos) << error;
+    error.clear();
+    EXPECT_FALSE(ForwardStackReference(*fstats, *fw, image, {}, &error));  // the same checks
+    EXPECT_NE(error.find("multiply-accumulates"), std::string::npos) << error;
+    // The default limit takes the notes' hierarchy (4.9 G MACs) and MobileNet v1 at their own sizes,
+    // not the notes' at twice the side.
+    CnnSpec notes = *FindCnnPreset("notes");
+    EXPECT_LE(AnalyzeCnn(notes)->macs, CnnForwardLimits{}.max_macs);
+    EXPECT_LE(AnalyzeCnn(*FindCnnPreset("mobilenet_v1"))->macs, CnnForwardLimits{}.max_macs);
+    notes.in_h = notes.in_w = 512;
+    EXPECT_GT(AnalyzeCnn(notes)->macs, CnnForwardLimits{}.max_macs);
     const auto small = AnalyzeCnn(Stack(1, 4, 4, "conv3x3"));
     EXPECT_FALSE(ForwardStack(*small, *SeedCnnWeights(*small, 1), std::vector<float>(15, 1.0f), {}, &error));
     EXPECT_NE(error.find("1 x 4 x 4"), std::string::npos) << error;

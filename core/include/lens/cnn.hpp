@@ -1,7 +1,7 @@
 // lens/cnn.hpp: a CNN as a list of layers (the notes' "Convolution is all you need": convolutions
 // with down- and up-sampling growing the receptive field), with per-layer shapes, parameters,
 // multiply-accumulates, activations and receptive fields, a compact text form, presets, and a
-// small float forward pass.
+// float forward pass (Eigen GEMMs, with the direct loops kept as its reference).
 //
 // Counting conventions (torchvision's, as ../shared/reference/published-counts.md states them):
 // - Parameters = every weight and bias (sum of numel over model.parameters()); no batch-norm here.
@@ -43,7 +43,7 @@
 // [SECTION] Spec, limits and analysis
 // [SECTION] Receptive field of a location
 // [SECTION] Presets
-// [SECTION] Forward pass (small inputs)
+// [SECTION] Forward pass
 #pragma once
 
 #include <cstdint>
@@ -256,7 +256,7 @@ std::vector<CnnPreset> CnnPresets();
 // The preset named `key`, or nullopt.
 std::optional<CnnSpec> FindCnnPreset(std::string_view key);
 
-// [SECTION] Forward pass (small inputs)
+// [SECTION] Forward pass
 
 // Weights of every layer, PyTorch layouts: convolution (out, in/groups, kh, kw); transposed
 // convolution (in, out/groups, kh, kw); linear (out, in); transformer block: all its parameters in
@@ -274,18 +274,50 @@ struct CnnWeights {
 std::optional<CnnWeights> SeedCnnWeights(const CnnStats& stats, std::uint64_t seed,
                                          Count max_parameters = Count{1} << 24, std::string* error = nullptr);
 
+// Limits of ForwardStack and ForwardStackReference. max_macs is sized for ForwardStack at about a
+// second; it was 2^28 for the direct loops. Measured with bench/bench_cnn.cpp (one thread,
+// RelWithDebInfo, medians of 5, ranges over runs on this project's shared 2-core Xeon VM): ForwardStack
+// does 5 to 9 G MACs a second with SSE2 only and 8 to 20 with AVX2 + FMA (LENS_NATIVE), the direct
+// loops 0.1 to 0.5 (15 to 40 times slower than SSE2 GEMMs, 35 to 120 times than AVX2 ones). The notes'
+// hierarchy at 256 x 256 (4.93 G MACs) takes 0.59 to 0.68 s (SSE2) or 0.27 to 0.35 s (AVX2), MobileNet
+// v1 at 224 (0.57 G MACs) 78 to 106 ms or 41 to 59 ms. 2^33 MACs is then about 1 s with SSE2 (about
+// 0.5 s with AVX2). ForwardStackReference takes the same limits: near 2^33 it runs for half a minute.
 struct CnnForwardLimits {
-    Count max_macs = Count{1} << 28;      // refuse stacks above this many MACs (direct loops: ~1 s)
+    Count max_macs = Count{1} << 33;      // refuse stacks above this many MACs (8,589,934,592)
     Count max_elements = Count{1} << 26;  // refuse when all output maps together exceed this many floats
+    Count max_scratch = Count{1} << 22;   // floats (16 MiB) of ForwardStack's buffer beyond the maps: the
+                                          // im2col (col2im) matrix of a chunk of output (input) positions,
+                                          // a chunk of attention score rows (one row of H*W at least). A
+                                          // layer whose single patch is larger runs the direct loops.
 };
 
-// Runs the stack on `input` (C,H,W channel-major, stats.input's size) with direct loops, no
-// activation functions (the stack is linear except max pooling and the transformer block's
-// LayerNorm, softmax and GELU): every layer's output, C,H,W channel-major. nullopt (with *error)
-// on a size mismatch or above the limits; nothing is allocated past them.
+// Runs the stack on `input` (C,H,W channel-major, stats.input's size), no activation functions (the
+// stack is linear except max pooling and the transformer block's LayerNorm, softmax and GELU): every
+// layer's output, C,H,W channel-major. nullopt (with *error) on a size mismatch or above the limits;
+// nothing is allocated past them. One thread; float arithmetic through Eigen GEMMs:
+// - convolutions (Conv, Down, Pointwise, grouped): 1x1 stride-1 unpadded ones are one GEMM per group
+//   on the maps as they lie (no copy); the others im2col + GEMM per group, over chunks of output
+//   positions so the im2col buffer stays under max_scratch;
+// - one input channel per group (Depthwise, and any groups == in_channels convolution): direct loops
+//   over rows, vectorised along each output row, no buffer;
+// - transposed convolutions: GEMM per group then col2im (scatter-add), chunked the same way;
+// - linear layers and the transformer block: GEMMs; attention over chunks of query rows;
+// - pools, up-sampling, global average pool: direct loops (no multiplies to speed up).
+// Results equal ForwardStackReference's up to float rounding (the tests hold every layer within 1e-4
+// of that layer's largest magnitude).
 std::optional<std::vector<std::vector<float>>> ForwardStack(const CnnStats& stats, const CnnWeights& weights,
                                                             std::span<const float> input,
                                                             const CnnForwardLimits& limits = {},
                                                             std::string* error = nullptr);
+
+// The reference for tests and benchmarks (the forward pass as it was before the GEMMs): the same
+// contract and checks as ForwardStack, computed by direct scalar loops with double accumulators, one
+// output element at a time (transposed convolutions: one input element at a time, into a double
+// accumulator the size of the output). max_scratch is not used. 15 to 120 times slower than
+// ForwardStack on the presets (see CnnForwardLimits); not for the panels.
+std::optional<std::vector<std::vector<float>>> ForwardStackReference(const CnnStats& stats, const CnnWeights& weights,
+                                                                     std::span<const float> input,
+                                                                     const CnnForwardLimits& limits = {},
+                                                                     std::string* error = nullptr);
 
 }  // namespace lens
