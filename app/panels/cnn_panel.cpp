@@ -55,9 +55,10 @@ constexpr int kKernelCount = 6;
 // The image is resized to the stack's input for the overlay and the forward pass: at most this
 // many px a side (the counts alone would allow kCnnMaxSide, but nothing here is drawn that large).
 constexpr Index kMaxInputSide = 2048;
-// Feature maps: the direct loops of ForwardStack run on the worker thread within these budgets
-// (about a second on one core); larger stacks run on a downscaled input, or not at all.
-constexpr Count kForwardMaxMacs = Count{1} << 28;                       // 268,435,456
+// Feature maps: ForwardStack (GEMMs) runs on the worker thread within these budgets (its default
+// MAC limit, under a second on one core: the notes' stack at 256 and MobileNet v1 at 224 run at
+// full size); larger stacks run on a downscaled input, or not at all.
+constexpr Count kForwardMaxMacs = CnnForwardLimits{}.max_macs;          // 8,589,934,592
 constexpr Count kForwardMaxElements = Count{1} << 24;                   // floats over all maps
 constexpr Count kForwardMaxParameters = Count{1} << 24;                 // weights allocated
 constexpr int kShownChannels = 6;   // channels drawn per layer
