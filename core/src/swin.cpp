@@ -38,28 +38,6 @@ bool InRange(std::vector<SpecIssue>* issues, const char* field, const char* what
     return false;
 }
 
-// One overflow poisons the whole count (it is then refused, never shown wrapped).
-class Checked {
-public:
-    Count Mul(std::initializer_list<Count> factors) {
-        const std::optional<Count> v = CheckedProduct(factors);
-        if (!v) m_overflow = true;
-        return v.value_or(0);
-    }
-    Count Add(std::initializer_list<Count> terms) {
-        Count total = 0;
-        for (Count t : terms) {
-            const std::optional<Count> v = CheckedAdd(total, t);
-            if (!v) m_overflow = true;
-            total = v.value_or(0);
-        }
-        return total;
-    }
-    bool Overflow() const { return m_overflow; }
-
-private:
-    bool m_overflow = false;
-};
 
 Index RoundUp(Index value, Index multiple) { return (value + multiple - 1) / multiple * multiple; }
 
@@ -732,7 +710,7 @@ Index MlpHidden(Index channels, double ratio) {
 }
 
 // Builds the stats of a config whose fields are in range; `c` records any overflow.
-SwinStats BuildStats(const SwinConfig& config, const SwinPatchGrid& grid, Checked& c) {
+SwinStats BuildStats(const SwinConfig& config, const SwinPatchGrid& grid, CheckedCount& c) {
     SwinStats s;
     s.patch_grid = grid;
     const Index embed = config.embed_dim, m = config.window;
@@ -831,7 +809,7 @@ std::vector<SpecIssue> Validate(const SwinConfig& config) {
     std::vector<SpecIssue> issues;
     const std::optional<SwinPatchGrid> grid = ValidateFields(config, issues);
     if (issues.empty() && grid) {
-        Checked c;
+        CheckedCount c;
         BuildStats(config, *grid, c);
         if (c.Overflow()) Report(&issues, "image", "the counts overflow 64 bits: use a smaller image, width or depth");
     }
@@ -842,7 +820,7 @@ std::optional<SwinStats> ComputeSwinStats(const SwinConfig& config, std::vector<
     std::vector<SpecIssue> found;
     const std::optional<SwinPatchGrid> grid = ValidateFields(config, found);
     if (found.empty() && grid) {
-        Checked c;
+        CheckedCount c;
         SwinStats s = BuildStats(config, *grid, c);
         if (!c.Overflow()) {
             if (issues) issues->clear();
@@ -892,7 +870,7 @@ std::optional<SwinComplexityPoint> MsaComplexity(Index image, Index patch, Index
         p.image = image;
         p.h = image / patch;
         p.w = image / patch;
-        Checked c;
+        CheckedCount c;
         const Count tokens = c.Mul({p.h, p.w});
         const Count padded = c.Mul({RoundUp(p.h, window), RoundUp(p.w, window)});
         const Count projections = c.Mul({4, tokens, channels, channels});

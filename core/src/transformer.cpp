@@ -16,25 +16,6 @@ namespace {
 
 // [SECTION] Helpers: checked arithmetic that remembers an overflow
 
-// Every product of user-typed sizes goes through here; one overflow poisons the whole count (the
-// result is then refused, never shown wrapped).
-class Checked {
-public:
-    Count Mul(std::initializer_list<Count> factors) {
-        const std::optional<Count> v = CheckedProduct(factors);
-        if (!v) m_overflow = true;
-        return v.value_or(0);
-    }
-    Count Add(Count a, Count b) {
-        const std::optional<Count> v = CheckedAdd(a, b);
-        if (!v) m_overflow = true;
-        return v.value_or(0);
-    }
-    bool Overflow() const { return m_overflow; }
-
-private:
-    bool m_overflow = false;
-};
 
 std::string Num(Index v) { return std::to_string(v); }
 
@@ -59,7 +40,7 @@ Index TokensOf(const TransformerSpec& spec) {
 }
 
 // Builds the parts of a spec whose fields are in range; `c` records any overflow.
-std::vector<TransformerPart> BuildParts(const TransformerSpec& spec, Checked& c);
+std::vector<TransformerPart> BuildParts(const TransformerSpec& spec, CheckedCount& c);
 
 std::vector<SpecIssue> ValidateFields(const TransformerSpec& spec) {
     std::vector<SpecIssue> issues;
@@ -106,7 +87,7 @@ std::vector<SpecIssue> ValidateFields(const TransformerSpec& spec) {
 std::vector<SpecIssue> Validate(const TransformerSpec& spec) {
     std::vector<SpecIssue> issues = ValidateFields(spec);
     if (!issues.empty()) return issues;
-    Checked c;
+    CheckedCount c;
     std::vector<TransformerPart> parts = BuildParts(spec, c);
     Count params = 0, macs = 0;
     for (const TransformerPart& p : parts) {
@@ -121,7 +102,7 @@ std::vector<SpecIssue> Validate(const TransformerSpec& spec) {
 
 namespace {
 
-std::vector<TransformerPart> BuildParts(const TransformerSpec& spec, Checked& c) {
+std::vector<TransformerPart> BuildParts(const TransformerSpec& spec, CheckedCount& c) {
     std::vector<TransformerPart> parts;
     const Index d = spec.d_model, n = TokensOf(spec), dh = d / spec.heads, mlp = spec.mlp_hidden;
     const std::string ds = Num(d);
@@ -231,7 +212,7 @@ std::optional<TransformerStats> ComputeTransformerStats(const TransformerSpec& s
         if (issues) issues->insert(issues->end(), problems.begin(), problems.end());
         return std::nullopt;
     }
-    Checked c;  // Validate proved every sum and product below fits
+    CheckedCount c;  // Validate proved every sum and product below fits
     TransformerStats s;
     s.parts = BuildParts(spec, c);
     s.tokens = TokensOf(spec);
@@ -266,7 +247,7 @@ const TransformerPart* FindPart(const TransformerStats& stats, const std::string
 std::optional<NotesBlockComparison> CompareWithNotes(const TransformerSpec& spec) {
     const std::optional<TransformerStats> stats = ComputeTransformerStats(spec);
     if (!stats) return std::nullopt;
-    Checked c;
+    CheckedCount c;
     NotesBlockComparison cmp;
     const Index d = spec.d_model;
     cmp.notes_qkv = c.Mul({3, d, d});

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,31 @@ std::optional<Count> CheckedMul(Count a, Count b);
 std::optional<Count> CheckedAdd(Count a, Count b);
 // Product of all factors, nullopt on overflow or a negative factor.
 std::optional<Count> CheckedProduct(std::initializer_list<Count> factors);
+
+// A sequence of checked operations for one count: one overflow poisons the whole result, which
+// the caller then refuses (never shows wrapped). Failed operations return 0.
+class CheckedCount {
+public:
+    Count Mul(std::initializer_list<Count> factors) {
+        const std::optional<Count> v = CheckedProduct(factors);
+        if (!v) m_overflow = true;
+        return v.value_or(0);
+    }
+    Count Add(Count a, Count b) {
+        const std::optional<Count> v = CheckedAdd(a, b);
+        if (!v) m_overflow = true;
+        return v.value_or(0);
+    }
+    Count Add(std::initializer_list<Count> terms) {
+        Count total = 0;
+        for (Count t : terms) total = Add(total, t);
+        return total;
+    }
+    bool Overflow() const { return m_overflow; }
+
+private:
+    bool m_overflow = false;
+};
 
 // "419,430,400": exact decimal with thousands separators.
 std::string FormatExact(Count value);
