@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_main.hpp"
 #include "lens/cnn.hpp"
 
 namespace {
@@ -128,20 +129,4 @@ private:
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    bool json = false;
-    for (int i = 1; i < argc; ++i) json = json || std::strcmp(argv[i], "--benchmark_format=json") == 0;
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    RegisterAll();
-    std::unique_ptr<benchmark::BenchmarkReporter> inner;
-    if (json) {
-        inner = std::make_unique<benchmark::JSONReporter>();
-    } else {
-        inner = std::make_unique<benchmark::ConsoleReporter>();
-    }
-    RatioReporter reporter(std::move(inner));
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    benchmark::Shutdown();
-    return 0;
-}
+int main(int argc, char** argv) { return lens::bench::RunBenchmarks<RatioReporter>(argc, argv, RegisterAll); }
