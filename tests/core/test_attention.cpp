@@ -275,7 +275,8 @@ TEST(AttentionTest, LargeInputsUseRowBlocksConsistently) {
     const float scale = 1.0f;
     const auto curve = MeanEntropyAtScales(*input, spec, std::span<const float>(&scale, 1), false);
     ASSERT_TRUE(curve);
-    EXPECT_NEAR((*curve)[0], r->mean_entropy, 1e-9);
+    // To float rounding: the two paths run their GEMMs on differently blocked (and aligned) buffers.
+    EXPECT_NEAR((*curve)[0], r->mean_entropy, 1e-6);
     // Causal uniform ceiling: mean of log(n + 1).
     double uniform = 0.0;
     for (int i = 1; i <= 1500; ++i) uniform += std::log(static_cast<double>(i));

@@ -477,7 +477,9 @@ TEST(SwinAttentionTest, IdentityUnshiftedAndPaddedInput) {
         for (Index xx = 0; xx < gw; ++xx) padded.row(y * 12 + xx) = x.row(y * gw + xx);
     const auto rp = ComputeWindowAttention(padded, gh, gw, spec);
     ASSERT_TRUE(rp);
-    EXPECT_EQ(rp->attention, r->attention);
+    // Equal to rounding (the GEMMs run on differently aligned buffers).
+    ASSERT_EQ(rp->attention.size(), r->attention.size());
+    for (size_t i = 0; i < r->attention.size(); ++i) EXPECT_NEAR(rp->attention[i], r->attention[i], 1e-6f) << i;
     EXPECT_TRUE(rp->context.isApprox(r->context));
     // A shift is undone: with one window per side nothing moves and the mask stays off.
     spec.window = 16;
