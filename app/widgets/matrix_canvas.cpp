@@ -255,7 +255,9 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
         draw->AddRectFilled(ImVec2(max.x - ts.x - 12, min.y + 4), ImVec2(max.x - 4, min.y + ts.y + 10), IM_COL32(0, 0, 0, 170), 4);
         draw->AddText(ImVec2(max.x - ts.x - 8, min.y + 7), IM_COL32(255, 220, 120, 255), busy);
     }
-    draw->PushClipRect(ImVec2(min.x, max.y), ImVec2(max.x, max.y + legend), true);
+    // Whole lines only: a legend wrapped past the room shows no half-cut line.
+    const float line_h = ImGui::GetTextLineHeight();
+    draw->PushClipRect(ImVec2(min.x, max.y), ImVec2(max.x, max.y + 4 + std::max(1.0f, std::floor((legend - 4) / line_h)) * line_h), true);
     DrawLegend(draw, ImVec2(min.x, max.y + 4), canvas_size.x, options);
     draw->PopClipRect();
     ImGui::SetCursorScreenPos(ImVec2(origin.x, max.y + legend));
