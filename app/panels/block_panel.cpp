@@ -131,12 +131,9 @@ protected:
             m_stats = ComputeTransformerStats(m_spec);
             m_notes = CompareWithNotes(m_spec);
         }
-        const float editor_w = ImGui::GetFontSize() * 18;
-        ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+        BeginEditorColumn(18);
         DrawEditors(issues);
-        ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("##main", ImVec2(0, 0), false);
+        BeginMainArea();
         if (m_stats) {
             const ImVec2 avail = ImGui::GetContentRegionAvail();
             const ImVec2 top = ImGui::GetCursorScreenPos();

@@ -1345,12 +1345,10 @@ void CnnPanel::DrawContent(AppContext& context) {
     }
     const CnnStats* stats = m_valid_stats.get();
 
-    const float editor_w = std::clamp(ImGui::GetContentRegionAvail().x * 0.2f, ImGui::GetFontSize() * 13.5f, ImGui::GetFontSize() * 17);
-    ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+    // A fifth of the width, 13.5 to 17 em: the table needs the room at 1280 px.
+    BeginEditorColumn(std::clamp(ImGui::GetContentRegionAvail().x * 0.2f / ImGui::GetFontSize(), 13.5f, 17.0f));
     DrawEditors(analysis, stats);
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("##main", ImVec2(0, 0), false);
+    BeginMainArea();
     if (!stats) {
         WrappedColored(kErrorColor, Tr(S::CnnNoValidStack));
         ImGui::EndChild();

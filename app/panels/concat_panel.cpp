@@ -171,8 +171,7 @@ protected:
         const Built& built = m_built.Get(m_spec, [&] { return BuildConcat(m_spec, (m_built.Peek() ? m_built.Peek()->generation : 0) + 1); });
         if (built.issues.empty()) m_last_valid = std::make_shared<Built>(built);
 
-        const float editor_w = ImGui::GetFontSize() * 17;
-        ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+        BeginEditorColumn();
         auto field = [&](const char* label, const char* name, std::int64_t* value, std::int64_t lo, std::int64_t hi) {
             SpecField(label, name, value, lo, hi, built.issues);
         };
@@ -190,9 +189,7 @@ protected:
         ImGui::RadioButton(Tr(S::ConvColorStructure), &m_coloring, 0);
         ImGui::RadioButton(Tr(S::ConvColorParameter), &m_coloring, 1);
         ImGui::RadioButton(Tr(S::ConvColorValue), &m_coloring, 2);
-        ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("##main", ImVec2(0, 0), false);
+        BeginMainArea();
         if (m_last_valid) DrawMatrices(*m_last_valid);
         ImGui::EndChild();
     }

@@ -835,8 +835,7 @@ void ConvPanel::DrawContent(AppContext& context) {
     SyncSpecFromKeys();
     const Built& built = Build();
 
-    const float editor_w = ImGui::GetFontSize() * 19;
-    ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+    BeginEditorColumn(19);
     DrawEditors(built);
     ImGui::Separator();
     ImGui::TextUnformatted(Tr(S::ConvColorBy));
@@ -846,10 +845,7 @@ void ConvPanel::DrawContent(AppContext& context) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("%s", Tr(S::ConvColorHint));
     ImGui::PopStyleColor();
-    ImGui::EndChild();
-    ImGui::SameLine();
-
-    ImGui::BeginChild("##main", ImVec2(0, 0), false);
+    BeginMainArea();
     if (!built.op) {
         ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", Tr(S::ConvNoValidSpec));
         ImGui::EndChild();

@@ -110,12 +110,9 @@ protected:
             return b;
         });
 
-        const float editor_w = ImGui::GetFontSize() * 17;
-        ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+        BeginEditorColumn();
         DrawEditors(built);
-        ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("##main", ImVec2(0, 0), false);
+        BeginMainArea();
         if (built.stats) DrawForms(built);
         ImGui::EndChild();
     }

@@ -90,12 +90,9 @@ protected:
 
     void DrawContent(AppContext& context) override {
         if (!m_task) m_task = std::make_unique<LatestTask<MatmulSpec, Shown>>(*context.tasks);
-        const float editor_w = ImGui::GetFontSize() * 17;
-        ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+        BeginEditorColumn();
         DrawEditors();
-        ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("##main", ImVec2(0, 0), false);
+        BeginMainArea();
         const auto issues = Validate(m_spec);
         if (issues.empty()) {
             const MatmulSpec spec = m_spec;

@@ -78,8 +78,7 @@ protected:
     }
 
     void DrawContent(AppContext& context) override {
-        const float editor_w = ImGui::GetFontSize() * 17;
-        ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+        BeginEditorColumn();
         ImGui::TextUnformatted(Tr(S::MlpWidths));
         ImGui::SetNextItemWidth(-1);
         ImGui::InputText("##widths", m_text, sizeof m_text);
@@ -110,9 +109,7 @@ protected:
             ImGui::TextWrapped("%s", Tr(S::MlpExplain));
             ImGui::PopStyleColor();
         }
-        ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("##main", ImVec2(0, 0), false);
+        BeginMainArea();
         if (m_shown) DrawStack(context);
         ImGui::EndChild();
     }

@@ -75,4 +75,14 @@ void Panel::Draw(AppContext& context) {
     ImGui::PopID();
 }
 
+void Panel::BeginEditorColumn(float width_em) {
+    ImGui::BeginChild("##editors", ImVec2(ImGui::GetFontSize() * width_em, 0), false);
+}
+
+void Panel::BeginMainArea() {
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("##main", ImVec2(0, 0), false);
+}
+
 }  // namespace lens::app

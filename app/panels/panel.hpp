@@ -61,6 +61,11 @@ protected:
     virtual void BindKeys(KeyTable& keys) { (void)keys; }
     // Marks the figure rectangle (screen coordinates) drawn this frame.
     void MarkFigure(ImVec2 min, ImVec2 max);
+    // Every panel's layout: an editor column `width_em` font sizes wide on the left (a child
+    // window), then BeginMainArea ends it and opens the main area on its right, which the panel
+    // closes with ImGui::EndChild().
+    static void BeginEditorColumn(float width_em = 17.0f);
+    static void BeginMainArea();
 
 private:
     KeyTable m_keys;

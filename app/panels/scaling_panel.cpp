@@ -177,8 +177,7 @@ void ScalingPanel::DrawContent(AppContext& context) {
         return std::make_pair(std::move(computed), std::move(found));
     });
 
-    const float editor_w = ImGui::GetFontSize() * 17;
-    ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+    BeginEditorColumn();
     SpecField(Tr(S::ScaleEdgeLo), "edge_lo", &m_spec.edge_lo, 1, kMaxEdge, issues);
     SpecField(Tr(S::ScaleEdgeHi), "edge_hi", &m_spec.edge_hi, 1, kMaxEdge, issues);
     std::vector<const char*> cnn_names;
@@ -194,9 +193,7 @@ void ScalingPanel::DrawContent(AppContext& context) {
         ImGui::Checkbox(Tr(kModelNames[static_cast<size_t>(m)]), &m_shown[static_cast<size_t>(m)]);
         ImGui::PopStyleColor();
     }
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("##main", ImVec2(0, 0), false);
+    BeginMainArea();
     if (rows.empty()) {
         ImGui::EndChild();
         return;

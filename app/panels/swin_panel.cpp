@@ -1501,13 +1501,10 @@ void SwinPanel::DrawContent(AppContext& context) {
     }
     m_attention->Poll();
 
-    const float editor_w = ImGui::GetFontSize() * 17;
-    ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+    BeginEditorColumn();
     DrawEditors(b);
     if (!m_base->Error().empty()) ParagraphColored(ImVec4(1, 0.5f, 0.45f, 1), Fmt("%s", m_base->Error().c_str()));
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("##main", ImVec2(0, 0), false);
+    BeginMainArea();
     if (b && !b->geometry) {
         ImGui::PushTextWrapPos(0);
         for (const auto& issue : b->issues) ParagraphColored(ImVec4(1, 0.5f, 0.45f, 1), Fmt("%s: %s", issue.field.c_str(), issue.message.c_str()));

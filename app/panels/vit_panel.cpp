@@ -328,13 +328,10 @@ void VitPanel::DrawContent(AppContext& context) {
     m_task->Poll();
     const Computed* c = m_task->Current();
 
-    const float editor_w = ImGui::GetFontSize() * 17;
-    ImGui::BeginChild("##editors", ImVec2(editor_w, 0), false);
+    BeginEditorColumn();
     DrawEditors(c);
     ErrorText(m_task->Error());
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("##main", ImVec2(0, 0), false);
+    BeginMainArea();
     if (c && !c->tokens) {
         SpecIssueList(c->issues);
     }
