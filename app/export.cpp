@@ -7,10 +7,20 @@
 
 namespace lens::app {
 
-void ExportSink::Number(const std::string& name, double value) { m_stats[name] = value; }
-void ExportSink::Integer(const std::string& name, std::int64_t value) { m_stats[name] = value; }
-void ExportSink::String(const std::string& name, const std::string& value) { m_stats[name] = value; }
-void ExportSink::NumberArray(const std::string& name, std::vector<double> values) { m_stats[name] = std::move(values); }
+void ExportSink::Number(std::string_view name, double value) { m_stats[std::string(name)] = value; }
+void ExportSink::Integer(std::string_view name, std::int64_t value) { m_stats[std::string(name)] = value; }
+void ExportSink::String(std::string_view name, std::string_view value) { m_stats[std::string(name)] = std::string(value); }
+void ExportSink::NumberArray(std::string_view name, std::span<const double> values) {
+    m_stats[std::string(name)] = std::vector<double>(values.begin(), values.end());
+}
+
+void ExportSink::ArrayF32(std::string_view name, std::span<const float> values, std::vector<Index> shape) {
+    ArrayF32(std::string(name), std::vector<float>(values.begin(), values.end()), std::move(shape));
+}
+
+void ExportSink::ArrayU8(std::string_view name, std::span<const std::uint8_t> values, std::vector<Index> shape) {
+    ArrayU8(std::string(name), std::vector<std::uint8_t>(values.begin(), values.end()), std::move(shape));
+}
 
 void ExportSink::ArrayF32(const std::string& name, std::vector<float> values, std::vector<Index> shape) {
     Array array;

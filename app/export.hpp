@@ -11,19 +11,23 @@
 #include <nlohmann/json.hpp>
 
 #include <lens/count.hpp>
+#include <lens/figures.hpp>
 
 namespace lens::app {
 
-class ExportSink {
+// A FigureVisitor: a core lesson's VisitFigures writes straight into the export.
+class ExportSink final : public FigureVisitor {
 public:
-    void Number(const std::string& name, double value);
-    void Integer(const std::string& name, std::int64_t value);
-    void String(const std::string& name, const std::string& value);
-    void NumberArray(const std::string& name, std::vector<double> values);
+    void Number(std::string_view name, double value) override;
+    void Integer(std::string_view name, std::int64_t value) override;
+    void String(std::string_view name, std::string_view value) override;
+    void NumberArray(std::string_view name, std::span<const double> values) override;
     // An array written as NAME.npy (float32, C order). The shape's product must equal values.size().
     void ArrayF32(const std::string& name, std::vector<float> values, std::vector<Index> shape);
+    void ArrayF32(std::string_view name, std::span<const float> values, std::vector<Index> shape) override;
     // An array written as NAME.npy (uint8, C order).
     void ArrayU8(const std::string& name, std::vector<std::uint8_t> values, std::vector<Index> shape);
+    void ArrayU8(std::string_view name, std::span<const std::uint8_t> values, std::vector<Index> shape) override;
 
     // Any other file (e.g. a MatrixMarket matrix): `write(path, error)` is called by WriteTo.
     void File(const std::string& file_name, std::function<bool(const std::string& path, std::string* error)> write);
