@@ -12,6 +12,7 @@
 // [SECTION] Dense matrix operator
 // [SECTION] Attention as a structured matrix on vec X
 #include "lens/attention.hpp"
+#include "lens/random.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -51,15 +52,6 @@ std::string FormatValue(double v) {
     return buffer;
 }
 
-// Counter-based splitmix64 hash mapped to uniform(-bound, bound) (fc.cpp's HashedUniform).
-float HashedUniform(std::uint64_t seed, Index p, double bound) {
-    std::uint64_t z = seed + (static_cast<std::uint64_t>(p) + 1) * 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    const double unit = static_cast<double>(z >> 40) * (1.0 / 16777216.0);
-    return static_cast<float>((2.0 * unit - 1.0) * bound);
-}
 
 }  // namespace
 

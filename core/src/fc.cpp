@@ -8,6 +8,7 @@
 // [SECTION] The three forms as operators
 // [SECTION] Presets
 #include "lens/fc.hpp"
+#include "lens/random.hpp"
 
 #include <Eigen/Dense>
 
@@ -22,17 +23,6 @@ namespace {
 // [SECTION] Helpers
 
 
-// The (p+1)-th output of a splitmix64 stream started at `seed` (the generator ConvOperator draws
-// its weights from, one after another), mapped to uniform(-bound, bound) from its top 24 bits.
-// Counter-based, so any weight of a 155G-entry layer costs O(1) without storing the others.
-float HashedUniform(std::uint64_t seed, Index p, double bound) {
-    std::uint64_t z = seed + (static_cast<std::uint64_t>(p) + 1) * 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    const double unit = static_cast<double>(z >> 40) * (1.0 / 16777216.0);
-    return static_cast<float>((2.0 * unit - 1.0) * bound);
-}
 
 std::string Num(Index v) { return std::to_string(v); }
 

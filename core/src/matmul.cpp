@@ -10,32 +10,6 @@
 namespace lens {
 namespace {
 
-// Standard normal by Box-Muller on splitmix64: std::normal_distribution differs between standard
-// libraries, and a figure must reproduce everywhere.
-class Gaussian {
-public:
-    explicit Gaussian(std::uint64_t seed) : m_state(seed) {}
-    double Next() {
-        if (m_has_spare) {
-            m_has_spare = false;
-            return m_spare;
-        }
-        // u1 in (0, 1] so that log(u1) is finite; 53 random bits each.
-        const double u1 = (static_cast<double>(SplitMix64(m_state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
-        const double u2 = static_cast<double>(SplitMix64(m_state) >> 11) * (1.0 / 9007199254740992.0);
-        const double radius = std::sqrt(-2.0 * std::log(u1));
-        const double angle = 6.283185307179586 * u2;
-        m_spare = radius * std::sin(angle);
-        m_has_spare = true;
-        return radius * std::cos(angle);
-    }
-
-private:
-    std::uint64_t m_state;
-    double m_spare = 0.0;
-    bool m_has_spare = false;
-};
-
 Eigen::MatrixXd GaussianMatrix(Gaussian& g, Index rows, Index cols) {
     Eigen::MatrixXd m(rows, cols);
     for (Index c = 0; c < cols; ++c)

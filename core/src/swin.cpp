@@ -238,11 +238,9 @@ std::vector<float> RandomRelativeBiasTable(Index window, Index heads, std::uint6
     if (!entries || *entries > kSwinMaxAttentionEntries) return table;
     table.resize(static_cast<size_t>(*entries));
     std::uint64_t state = seed ^ 0x5A17B1A5C0FFEE11ull;
-    auto unit = [&state] {  // (0, 1): never 0, so the logarithm is finite
-        return (static_cast<double>(SplitMix64(state) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-    };
     for (float& v : table) {
-        const double z = std::sqrt(-2.0 * std::log(unit())) * std::cos(2.0 * std::numbers::pi * unit());
+        const double u1 = UnitOpen(state), u2 = UnitOpen(state);  // (0, 1): the logarithm is finite
+        const double z = BoxMuller(u1, u2).first;
         v = static_cast<float>(std::clamp(kSwinBiasTableStd * z, -2.0, 2.0));
     }
     return table;

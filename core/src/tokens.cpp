@@ -6,6 +6,8 @@
 // [SECTION] Image patches
 #include "lens/tokens.hpp"
 
+#include "lens/random.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <unordered_set>
@@ -19,13 +21,6 @@ std::string Num(Index v) { return std::to_string(v); }
 
 void Report(std::vector<SpecIssue>* issues, std::string field, std::string message) {
     if (issues) issues->push_back({std::move(field), std::move(message)});
-}
-
-std::uint64_t SplitMix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
 }
 
 // FNV-1a: a fixed, platform-independent hash (std::hash is neither).
@@ -157,15 +152,8 @@ std::vector<float> TokenEmbedding(std::string_view token, Index width, std::uint
     std::uint64_t state = seed ^ Fnv1a(token);
     SplitMix64(state);  // decorrelate nearby seeds before the first draw
     std::vector<float> v(static_cast<size_t>(width));
-    // Box-Muller, as matmul.cpp: std::normal_distribution differs between standard libraries.
-    for (size_t k = 0; k < v.size(); k += 2) {
-        const double u1 = (static_cast<double>(SplitMix64(state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
-        const double u2 = static_cast<double>(SplitMix64(state) >> 11) * (1.0 / 9007199254740992.0);
-        const double radius = std::sqrt(-2.0 * std::log(u1));
-        const double angle = 6.283185307179586 * u2;
-        v[k] = static_cast<float>(radius * std::cos(angle));
-        if (k + 1 < v.size()) v[k + 1] = static_cast<float>(radius * std::sin(angle));
-    }
+    Gaussian gaussian(state);
+    for (float& x : v) x = static_cast<float>(gaussian.Next());
     return v;
 }
 
