@@ -219,12 +219,10 @@ int App::Prepare(const AppOptions& options) {
         }
         s.current = static_cast<int>(it - s.panels.begin());
     }
-    for (const auto& [key, value] : options.sets) {
-        std::string error;
-        if (!s.CurrentPanel().Keys().Set(key, value, &error)) {
-            std::fprintf(stderr, "matrixlens: --set %s=%s: %s\n", key.c_str(), value.c_str(), error.c_str());
-            return kExitBadArguments;
-        }
+    // Presets first, then the other keys in command-line order (FieldTable::SetAll).
+    if (std::string error; !s.CurrentPanel().Fields().SetAll(options.sets, &error)) {
+        std::fprintf(stderr, "matrixlens: --set: %s\n", error.c_str());
+        return kExitBadArguments;
     }
     if (std::string problem = s.CurrentPanel().ValidateKeys(); !problem.empty()) {
         std::fprintf(stderr, "matrixlens: invalid settings for panel '%s': %s\n", s.CurrentPanel().Id(), problem.c_str());

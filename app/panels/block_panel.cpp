@@ -6,26 +6,15 @@
 #include <cstdio>
 #include <cstring>
 
-#include <lens/memo.hpp>
-#include <lens/transformer.hpp>
+#include <lens/lessons/block_lesson.hpp>
 
-#include "../app_context.hpp"
-#include "../export.hpp"
-#include "../widgets/spec_editor.hpp"
-#include "panel.hpp"
+#include "lesson_panel.hpp"
 
 namespace lens::app {
 namespace {
 
 using i18n::S;
 using i18n::Tr;
-
-struct BlockPreset {
-    const char* key;
-    S name;
-};
-constexpr BlockPreset kBlockPresets[] = {{"bert_base", S::BlockPresetBert}, {"gpt2", S::BlockPresetGpt2},
-                                         {"vit_b_16", S::BlockPresetVit}, {"vit_22b", S::BlockPresetVit22b}};
 
 // Part keys -> their names in the string table (the core's labels are English).
 struct PartName {
@@ -52,89 +41,66 @@ const char* PartLabel(const TransformerPart& part) {
     return part.label.c_str();
 }
 
-class BlockPanel final : public Panel {
+class BlockPanel final : public LessonPanel<BlockLesson> {
 public:
     BlockPanel() { ApplyPreset("bert_base"); }
 
     const char* Id() const override { return "block"; }
     i18n::S Title() const override { return S::PanelBlock; }
 
-    std::string ValidateKeys() override { return JoinIssues(Validate(m_spec)); }
-
     void Export(AppContext& context, ExportSink& sink) override {
-        Panel::Export(context, sink);
-        auto stats = ComputeTransformerStats(m_spec);
-        if (!stats) return;
-        sink.String("preset", m_preset);
-        sink.Integer("parameters", stats->parameters);
-        sink.Integer("parameters_per_block", stats->parameters_per_block);
-        sink.Integer("embedding_parameters", stats->embedding_parameters);
-        sink.Integer("head_parameters", stats->head_parameters);
-        sink.Integer("weight_matrix_parameters", stats->weight_matrix_parameters);
-        sink.Integer("macs", stats->macs);
-        sink.Integer("attention_matmul_macs", stats->attention_matmul_macs);
-        sink.Integer("block_macs", stats->block_macs);
-        sink.Integer("tokens", stats->tokens);
-        if (auto notes = CompareWithNotes(m_spec)) {
-            sink.Integer("notes_block_estimate", notes->notes_total);
-            sink.Integer("notes_left_out_output_projection", notes->output_projection);
-        }
+        LessonPanel::Export(context, sink);
+        if (Issues().empty()) sink.String("preset", m_preset);
     }
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Custom("preset", "bert_base|gpt2|vit_b_16|vit_22b", "load a model (apply before other keys)", [this](const std::string& v) -> std::string {
-            if (!FindTransformerPreset(v)) return "'" + v + "' is not a preset";
-            ApplyPreset(v);
-            return {};
-        });
-        keys.Int64("layers", &m_spec.layers, 1, kTransformerMaxLayers, "blocks");
-        keys.Int64("d_model", &m_spec.d_model, 1, 1 << 20, "width d");
-        keys.Int64("heads", &m_spec.heads, 1, 1 << 16, "attention heads (divide d_model)");
-        keys.Int64("mlp_hidden", &m_spec.mlp_hidden, 1, 1 << 22, "MLP width");
-        keys.Custom("layout", "post_ln|pre_ln|parallel", "block layout", [this](const std::string& v) -> std::string {
-            if (v == "post_ln") m_spec.layout = BlockLayout::PostNorm;
-            else if (v == "pre_ln") m_spec.layout = BlockLayout::PreNorm;
-            else if (v == "parallel") m_spec.layout = BlockLayout::Parallel;
-            else return "'" + v + "' is not post_ln|pre_ln|parallel";
-            return {};
-        });
-        keys.Bool("qkv_bias", &m_spec.qkv_bias, "biases of Q, K, V");
-        keys.Bool("out_bias", &m_spec.out_bias, "bias of the attention output projection");
-        keys.Bool("mlp_bias", &m_spec.mlp_bias, "biases of the MLP");
-        keys.Bool("norm_bias", &m_spec.norm_bias, "LayerNorm biases");
-        keys.Bool("qk_norm", &m_spec.qk_norm, "LayerNorm on queries and keys");
-        keys.Bool("final_norm", &m_spec.final_norm, "LayerNorm after the last block");
-        keys.Bool("pooler", &m_spec.pooler, "BERT's pooler Linear(d, d)");
-        keys.Custom("head", "none|classifier|lm", "output head", [this](const std::string& v) -> std::string {
-            if (v == "none") m_spec.head = HeadKind::None;
-            else if (v == "classifier") m_spec.head = HeadKind::Classifier;
-            else if (v == "lm") m_spec.head = HeadKind::LanguageModel;
-            else return "'" + v + "' is not none|classifier|lm";
-            return {};
-        });
-        keys.Int64("num_classes", &m_spec.num_classes, 1, 1 << 24, "classifier outputs");
-        keys.Bool("tied_head", &m_spec.tied_head, "LM head shares the word embedding");
-        keys.Int64("vocab_size", &m_spec.vocab_size, 1, 1 << 24, "vocabulary");
-        keys.Int64("max_positions", &m_spec.max_positions, 0, 1 << 24, "learned positions (0 = none)");
-        keys.Int64("token_types", &m_spec.token_types, 0, 1 << 16, "token-type rows (0 = none)");
-        keys.Int64("image_size", &m_spec.image_size, 1, 1 << 16, "image side for patch embeddings, px");
-        keys.Int64("patch", &m_spec.patch, 1, 1 << 12, "patch size P");
-        keys.Bool("class_token", &m_spec.class_token, "a learned class token");
-        keys.Int64("seq_len", &m_spec.seq_len, 1, 1 << 24, "tokens N for the MACs (text models)");
+    void DeclareFields(FieldTable& f) override {
+        const auto tokens = [this] { return m_spec.embedding == EmbeddingKind::Tokens; };
+        const auto patches = [this] { return m_spec.embedding != EmbeddingKind::Tokens; };
+        f.Preset("preset", S::FcPreset,
+                 {{"bert_base", S::BlockPresetBert}, {"gpt2", S::BlockPresetGpt2}, {"vit_b_16", S::BlockPresetVit},
+                  {"vit_22b", S::BlockPresetVit22b}},
+                 &m_preset, [this](const std::string& key) { return ApplyPreset(key); }, "load a model (applied before other keys)");
+        f.Int("layers", S::BlockLayers, &m_spec.layers, 1, kTransformerMaxLayers, "blocks");
+        f.Int("d_model", S::BlockWidth, &m_spec.d_model, 1, 1 << 20, "width d");
+        f.Int("heads", S::BlockHeads, &m_spec.heads, 1, 1 << 16, "attention heads (divide d_model)");
+        f.Int("mlp_hidden", S::BlockMlp, &m_spec.mlp_hidden, 1, 1 << 22, "MLP width");
+        f.Choice("layout", S::BlockLayout, &m_spec.layout,
+                 {{"post_ln", S::BlockPostLn, static_cast<std::int64_t>(BlockLayout::PostNorm)},
+                  {"pre_ln", S::BlockPreLn, static_cast<std::int64_t>(BlockLayout::PreNorm)},
+                  {"parallel", S::BlockParallel, static_cast<std::int64_t>(BlockLayout::Parallel)}},
+                 "block layout");
+        f.Bool("qkv_bias", S::BlockQkvBias, &m_spec.qkv_bias, "biases of Q, K, V");
+        f.Bool("out_bias", S::BlockOutBias, &m_spec.out_bias, "bias of the attention output projection");
+        f.Bool("mlp_bias", S::BlockMlpBias, &m_spec.mlp_bias, "biases of the MLP");
+        f.Bool("norm_bias", S::BlockNormBias, &m_spec.norm_bias, "LayerNorm biases");
+        f.Bool("qk_norm", S::BlockQkNorm, &m_spec.qk_norm, "LayerNorm on queries and keys");
+        f.Int("vocab_size", S::BlockVocab, &m_spec.vocab_size, 1, 1 << 24, "vocabulary").VisibleWhen(tokens);
+        f.Int("max_positions", S::BlockPositions, &m_spec.max_positions, 0, 1 << 24, "learned positions (0 = none)").VisibleWhen(tokens);
+        f.Int("token_types", S::BlockTokenTypes, &m_spec.token_types, 0, 1 << 16, "token-type rows (0 = none)").VisibleWhen(tokens);
+        f.Int("seq_len", S::BlockSeqLen, &m_spec.seq_len, 1, 1 << 24, "tokens N for the MACs (text models)").VisibleWhen(tokens);
+        f.Int("image_size", S::BlockImageSize, &m_spec.image_size, 1, 1 << 16, "image side for patch embeddings, px").VisibleWhen(patches);
+        f.Int("patch", S::BlockPatch, &m_spec.patch, 1, 1 << 12, "patch size P").VisibleWhen(patches);
+        f.Bool("class_token", S::BlockClassToken, &m_spec.class_token, "a learned class token").VisibleWhen(patches);
+        f.Bool("final_norm", S::BlockFinalNorm, &m_spec.final_norm, "LayerNorm after the last block");
+        f.Bool("pooler", S::BlockPooler, &m_spec.pooler, "BERT's pooler Linear(d, d)");
+        f.Choice("head", S::BlockHead, &m_spec.head,
+                 {{"none", S::BlockHeadNone, static_cast<std::int64_t>(HeadKind::None)},
+                  {"classifier", S::BlockHeadClassifier, static_cast<std::int64_t>(HeadKind::Classifier)},
+                  {"lm", S::BlockHeadLm, static_cast<std::int64_t>(HeadKind::LanguageModel)}},
+                 "output head")
+            .EditWith(Editor::None);
+        f.Int("num_classes", S::BlockNumClasses, &m_spec.num_classes, 1, 1 << 24, "classifier outputs").EditWith(Editor::None);
+        f.Bool("tied_head", S::BlockTiedHead, &m_spec.tied_head, "LM head shares the word embedding").EditWith(Editor::None);
     }
 
     void DrawContent(AppContext& context) override {
-        (void)context;
-        const auto issues = Validate(m_spec);
-        if (issues.empty()) {
-            m_stats = ComputeTransformerStats(m_spec);
-            m_notes = CompareWithNotes(m_spec);
-        }
+        const Result* shown = Latest(context);
         BeginEditorColumn(18);
-        DrawEditors(issues);
+        DrawSpecFields(Issues());
         BeginMainArea();
-        if (m_stats) {
+        if (shown) {
+            m_shown = shown;
             const ImVec2 avail = ImGui::GetContentRegionAvail();
             const ImVec2 top = ImGui::GetCursorScreenPos();
             const float diagram_w = std::min(avail.x * 0.42f, ImGui::GetFontSize() * 24);
@@ -151,56 +117,12 @@ protected:
     }
 
 private:
-    void ApplyPreset(const std::string& key) {
-        if (auto spec = FindTransformerPreset(key)) {
-            m_spec = *spec;
-            m_preset = key;
-        }
-    }
-
-    void DrawEditors(const std::vector<SpecIssue>& issues) {
-        int index = -1;
-        for (int i = 0; i < 4; ++i)
-            if (m_preset == kBlockPresets[i].key) index = i;
-        ImGui::SetNextItemWidth(-1);
-        if (ImGui::BeginCombo("##preset", index >= 0 ? Tr(kBlockPresets[index].name) : Tr(S::ConvPresetCustom))) {
-            for (int i = 0; i < 4; ++i)
-                if (ImGui::Selectable(Tr(kBlockPresets[i].name), i == index)) ApplyPreset(kBlockPresets[i].key);
-            ImGui::EndCombo();
-        }
-        const TransformerSpec before = m_spec;
-        SpecField(Tr(S::BlockLayers), "layers", &m_spec.layers, 1, kTransformerMaxLayers, issues);
-        SpecField(Tr(S::BlockWidth), "d_model", &m_spec.d_model, 1, 1 << 20, issues);
-        SpecField(Tr(S::BlockHeads), "heads", &m_spec.heads, 1, 1 << 16, issues);
-        SpecField(Tr(S::BlockMlp), "mlp_hidden", &m_spec.mlp_hidden, 1, 1 << 22, issues);
-        int layout = static_cast<int>(m_spec.layout);
-        const char* layouts[] = {Tr(S::BlockPostLn), Tr(S::BlockPreLn), Tr(S::BlockParallel)};
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
-        if (ImGui::Combo(Tr(S::BlockLayout), &layout, layouts, 3)) m_spec.layout = static_cast<BlockLayout>(layout);
-        ImGui::Checkbox(Tr(S::BlockQkvBias), &m_spec.qkv_bias);
-        ImGui::Checkbox(Tr(S::BlockOutBias), &m_spec.out_bias);
-        ImGui::Checkbox(Tr(S::BlockMlpBias), &m_spec.mlp_bias);
-        ImGui::Checkbox(Tr(S::BlockNormBias), &m_spec.norm_bias);
-        ImGui::Checkbox(Tr(S::BlockQkNorm), &m_spec.qk_norm);
-        ImGui::Separator();
-        if (m_spec.embedding == EmbeddingKind::Tokens) {
-            SpecField(Tr(S::BlockVocab), "vocab_size", &m_spec.vocab_size, 1, 1 << 24, issues);
-            SpecField(Tr(S::BlockPositions), "max_positions", &m_spec.max_positions, 0, 1 << 24, issues);
-            SpecField(Tr(S::BlockTokenTypes), "token_types", &m_spec.token_types, 0, 1 << 16, issues);
-            SpecField(Tr(S::BlockSeqLen), "seq_len", &m_spec.seq_len, 1, 1 << 24, issues);
-        } else {
-            SpecField(Tr(S::BlockImageSize), "image_size", &m_spec.image_size, 1, 1 << 16, issues);
-            SpecField(Tr(S::BlockPatch), "patch", &m_spec.patch, 1, 1 << 12, issues);
-            ImGui::Checkbox(Tr(S::BlockClassToken), &m_spec.class_token);
-        }
-        ImGui::Checkbox(Tr(S::BlockFinalNorm), &m_spec.final_norm);
-        ImGui::Checkbox(Tr(S::BlockPooler), &m_spec.pooler);
-        for (const auto& issue : issues)
-            if (issue.field != "layers" && issue.field != "d_model" && issue.field != "heads" && issue.field != "mlp_hidden" &&
-                issue.field != "vocab_size" && issue.field != "max_positions" && issue.field != "token_types" &&
-                issue.field != "seq_len" && issue.field != "image_size" && issue.field != "patch")
-                ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s: %s", issue.field.c_str(), issue.message.c_str());
-        if (!(before == m_spec)) m_preset.clear();
+    bool ApplyPreset(const std::string& key) {
+        auto spec = FindTransformerPreset(key);
+        if (!spec) return false;
+        m_spec = *spec;
+        m_preset = key;
+        return true;
     }
 
     // One box of the block diagram, centred at x, with the shape of what flows out written below it.
@@ -226,7 +148,7 @@ private:
         const ImVec2 origin = ImGui::GetCursorScreenPos();
         const float width = ImGui::GetContentRegionAvail().x;
         const float cx = origin.x + width * 0.5f;
-        const Index n = m_stats->tokens, d = m_spec.d_model, h = m_spec.heads, m = m_spec.mlp_hidden;
+        const Index n = m_shown->stats.tokens, d = m_shown->spec.d_model, h = m_shown->spec.heads, m = m_shown->spec.mlp_hidden;
         char nd[64], n3d[64], nn[96], nm[64], fused[64];
         std::snprintf(nd, sizeof nd, "%lld x %lld", static_cast<long long>(n), static_cast<long long>(d));
         std::snprintf(n3d, sizeof n3d, "%lld x %lld", static_cast<long long>(n), static_cast<long long>(3 * d));
@@ -237,11 +159,11 @@ private:
                     add = IM_COL32(220, 220, 230, 255);
         float y = origin.y + 4;
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        ImGui::TextWrapped("%s", Tr(m_spec.layout == BlockLayout::Parallel ? S::BlockDiagramParallel : S::BlockDiagramSequential));
+        ImGui::TextWrapped("%s", Tr(m_shown->spec.layout == BlockLayout::Parallel ? S::BlockDiagramParallel : S::BlockDiagramSequential));
         ImGui::PopStyleColor();
         y = ImGui::GetCursorScreenPos().y + 4;
         y = Box(draw, cx, y, "x", add, nd);
-        if (m_spec.layout == BlockLayout::Parallel) {
+        if (m_shown->spec.layout == BlockLayout::Parallel) {
             y = Box(draw, cx, y, "LayerNorm", norm, nd);
             y = Box(draw, cx, y, Tr(S::BlockFusedProjection), attn, fused);
             // Two branches side by side.
@@ -252,7 +174,7 @@ private:
             draw->AddLine(ImVec2(cx, y - 2), ImVec2(right, y + split), edge, 1.5f);
             y += split;
             float yl = y, yr = y;
-            yl = Box(draw, left, yl, m_spec.qk_norm ? "LN(Q), LN(K)" : "Q, K, V", attn, nullptr);
+            yl = Box(draw, left, yl, m_shown->spec.qk_norm ? "LN(Q), LN(K)" : "Q, K, V", attn, nullptr);
             yl = Box(draw, left, yl + 6, "softmax(QK^T/sqrt(d_h))", attn, nn);
             yl = Box(draw, left, yl, "A V, W_o", attn, nd);
             yr = Box(draw, right, yr, "GELU", mlp, nm);
@@ -262,10 +184,10 @@ private:
             draw->AddLine(ImVec2(right, yr), ImVec2(cx, y), edge, 1.5f);
             y = Box(draw, cx, y, "x + attention + MLP", add, nd);
         } else {
-            const bool pre = m_spec.layout == BlockLayout::PreNorm;
+            const bool pre = m_shown->spec.layout == BlockLayout::PreNorm;
             if (pre) y = Box(draw, cx, y, "LayerNorm", norm, nd);
             y = Box(draw, cx, y, "W_q, W_k, W_v", attn, n3d);
-            if (m_spec.qk_norm) y = Box(draw, cx, y, "LN(Q), LN(K)", norm, n3d);
+            if (m_shown->spec.qk_norm) y = Box(draw, cx, y, "LN(Q), LN(K)", norm, n3d);
             y = Box(draw, cx, y, "softmax(Q K^T / sqrt(d_h))", attn, nn);
             y = Box(draw, cx, y, "A V", attn, nd);
             y = Box(draw, cx, y, "W_o", attn, nd);
@@ -281,7 +203,7 @@ private:
     }
 
     void DrawTable() {
-        const TransformerStats& st = *m_stats;
+        const TransformerStats& st = m_shown->stats;
         auto big = [](Count v) { return FormatExact(v) + "  (" + FormatSI(static_cast<double>(v), 3) + ")"; };
         ImGui::Text("%s: %s", Tr(S::BlockTotalParameters), big(st.parameters).c_str());
         ImGui::Text("%s: %s", Tr(S::BlockPerBlock), big(st.parameters_per_block).c_str());
@@ -313,22 +235,20 @@ private:
             }
             ImGui::EndTable();
         }
-        if (m_notes) {
+        if (m_shown->notes) {
             ImGui::Spacing();
             ImGui::TextColored(ImVec4(1.0f, 0.82f, 0.45f, 1.0f), "%s", Tr(S::BlockNotesTitle));
             ImGui::PushTextWrapPos(0);
-            ImGui::Text(Tr(S::BlockNotesCompare), FormatExact(m_notes->notes_qkv).c_str(), FormatExact(m_notes->notes_mlp).c_str(),
-                        FormatExact(m_notes->notes_total).c_str(), FormatExact(m_notes->exact).c_str(),
-                        FormatExact(m_notes->output_projection).c_str(), FormatExact(m_notes->biases).c_str(),
-                        FormatExact(m_notes->norms).c_str());
+            ImGui::Text(Tr(S::BlockNotesCompare), FormatExact(m_shown->notes->notes_qkv).c_str(), FormatExact(m_shown->notes->notes_mlp).c_str(),
+                        FormatExact(m_shown->notes->notes_total).c_str(), FormatExact(m_shown->notes->exact).c_str(),
+                        FormatExact(m_shown->notes->output_projection).c_str(), FormatExact(m_shown->notes->biases).c_str(),
+                        FormatExact(m_shown->notes->norms).c_str());
             ImGui::PopTextWrapPos();
         }
     }
 
-    TransformerSpec m_spec;
     std::string m_preset;
-    std::optional<TransformerStats> m_stats;
-    std::optional<NotesBlockComparison> m_notes;
+    const Result* m_shown = nullptr;  // this frame's result (owned by the task)
 };
 
 }  // namespace

@@ -6,14 +6,10 @@
 #include <cmath>
 #include <cstdio>
 
-#include <lens/fc.hpp>
-#include <lens/memo.hpp>
+#include <lens/lessons/fc_lesson.hpp>
 
-#include "../app_context.hpp"
-#include "../export.hpp"
 #include "../widgets/matrix_canvas.hpp"
-#include "../widgets/spec_editor.hpp"
-#include "panel.hpp"
+#include "lesson_panel.hpp"
 
 namespace lens::app {
 namespace {
@@ -21,22 +17,7 @@ namespace {
 using i18n::S;
 using i18n::Tr;
 
-struct FcPresetEntry {
-    const char* key;
-    S name;
-};
-constexpr FcPresetEntry kFcPresets[] = {
-    {"fc_1024_100_f64", S::FcPresetNotes}, {"fc_1024_100", S::FcPresetPlain}, {"tokens_512_768", S::FcPresetTokens}, {"small", S::FcPresetSmall}};
-
-struct FcBuilt {
-    std::optional<FcStats> stats;
-    std::vector<SpecIssue> issues;
-    MatrixPtr forms[3];
-    std::string reasons[3];
-    std::uint64_t generation = 0;
-};
-
-class FcPanel final : public Panel {
+class FcPanel final : public LessonPanel<FcLesson> {
 public:
     FcPanel() { ApplyPreset("small"); }
 
@@ -45,137 +26,68 @@ public:
     bool Busy() const override {
         for (const auto& c : m_canvases)
             if (c && c->Busy()) return true;
-        return false;
-    }
-
-    std::string ValidateKeys() override {
-        return JoinIssues(Validate(m_spec));
-    }
-
-    void Export(AppContext& context, ExportSink& sink) override {
-        Panel::Export(context, sink);
-        auto stats = ComputeFcStats(m_spec);
-        if (!stats) return;
-        sink.Integer("in_count", m_spec.in_count);
-        sink.Integer("out_count", m_spec.out_count);
-        sink.Integer("in_features", m_spec.in_features);
-        sink.Integer("out_features", m_spec.out_features);
-        sink.String("order", m_spec.order == FlatOrder::PositionMajor ? "position_major" : "feature_major");
-        sink.Integer("rows", stats->rows);
-        sink.Integer("cols", stats->cols);
-        sink.Integer("parameters_full", stats->full_weights);
-        sink.Integer("macs_full", stats->full_macs);
-        sink.Integer("parameters_share_features", stats->share_features_weights);
-        sink.Integer("share_features_applicable", stats->share_features_applicable ? 1 : 0);
-        sink.Integer("macs_share_features", stats->share_features_macs);
-        sink.Integer("parameters_share_inputs", stats->share_inputs_weights);
-        sink.Integer("share_inputs_applicable", stats->share_inputs_applicable ? 1 : 0);
-        sink.Integer("macs_share_inputs", stats->share_inputs_macs);
+        return LessonPanel::Busy();
     }
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Custom("preset", "fc_1024_100_f64|fc_1024_100|tokens_512_768|small", "load a case (apply before other keys)",
-                    [this](const std::string& value) -> std::string {
-                        if (value != "small" && !FindFcPreset(value)) return "'" + value + "' is not a preset";
-                        ApplyPreset(value);
-                        return {};
-                    });
-        keys.Int64("in_count", &m_spec.in_count, 1, kFcMaxSide, "input positions N_in");
-        keys.Int64("out_count", &m_spec.out_count, 1, kFcMaxSide, "output positions N_out");
-        keys.Int64("in_features", &m_spec.in_features, 1, kFcMaxSide, "features per input F_in");
-        keys.Int64("out_features", &m_spec.out_features, 1, kFcMaxSide, "features per output F_out");
-        keys.Custom("order", "position_major|feature_major", "flattening: n*F + f or f*N + n", [this](const std::string& v) -> std::string {
-            if (v == "position_major") m_spec.order = FlatOrder::PositionMajor;
-            else if (v == "feature_major") m_spec.order = FlatOrder::ChannelMajor;
-            else return "'" + v + "' is not position_major|feature_major";
-            return {};
-        });
-        keys.Choice("color", &m_coloring, {"structure", "parameter", "value"}, "matrix colouring");
+    void DeclareFields(FieldTable& f) override {
+        f.Preset("preset", S::FcPreset,
+                 {{"fc_1024_100_f64", S::FcPresetNotes}, {"fc_1024_100", S::FcPresetPlain}, {"tokens_512_768", S::FcPresetTokens},
+                  {"small", S::FcPresetSmall}},
+                 &m_preset, [this](const std::string& key) { return ApplyPreset(key); }, "load a case (applied before other keys)");
+        f.Int("in_count", S::FcInCount, &m_spec.in_count, 1, kFcMaxSide, "input positions N_in");
+        f.Int("out_count", S::FcOutCount, &m_spec.out_count, 1, kFcMaxSide, "output positions N_out");
+        f.Int("in_features", S::FcInFeatures, &m_spec.in_features, 1, kFcMaxSide, "features per input F_in");
+        f.Int("out_features", S::FcOutFeatures, &m_spec.out_features, 1, kFcMaxSide, "features per output F_out");
+        f.Choice("order", S::ConvOrder, &m_spec.order,
+                 {{"position_major", S::FcOrderPosition, static_cast<std::int64_t>(FlatOrder::PositionMajor)},
+                  {"feature_major", S::FcOrderFeature, static_cast<std::int64_t>(FlatOrder::ChannelMajor)}},
+                 "flattening: n*F + f or f*N + n")
+            .EditWith(Editor::Radio);
+        f.Choice("color", S::ConvColorBy, &m_coloring,
+                 {{"structure", S::ConvColorStructure}, {"parameter", S::ConvColorParameter}, {"value", S::ConvColorValue}},
+                 "matrix colouring")
+            .EditWith(Editor::Radio)
+            .Display();
     }
 
     void DrawContent(AppContext& context) override {
         if (!m_canvases[0])
             for (auto& c : m_canvases) c = std::make_unique<MatrixCanvas>(*context.tasks);
-        const FcBuilt& built = m_built.Get(m_spec, [&] {
-            FcBuilt b;
-            b.issues = Validate(m_spec);
-            const FcBuilt* previous = m_built.Peek();
-            b.generation = (previous ? previous->generation : 0) + 1;
-            b.stats = ComputeFcStats(m_spec);
-            if (b.stats) {
-                const FcForm forms[3] = {FcForm::Full, FcForm::ShareFeatures, FcForm::ShareInputs};
-                for (int i = 0; i < 3; ++i) b.forms[i] = MakeFcOperator(m_spec, forms[i], &b.reasons[i]);
-            }
-            return b;
-        });
-
+        const Result* result = Latest(context);
         BeginEditorColumn();
-        DrawEditors(built);
-        BeginMainArea();
-        if (built.stats) DrawForms(built);
-        ImGui::EndChild();
-    }
-
-private:
-    void ApplyPreset(const std::string& key) {
-        if (key == "small") {
-            m_spec = FcSpec{};
-            m_spec.in_count = 6;
-            m_spec.out_count = 6;
-            m_spec.in_features = 3;
-            m_spec.out_features = 3;
-        } else if (auto spec = FindFcPreset(key)) {
-            m_spec = *spec;
-        }
-        m_preset = key;
-        m_coloring = key == "small" ? 1 : 0;
-    }
-
-    void DrawEditors(const FcBuilt& built) {
-        int index = -1;
-        for (int i = 0; i < 4; ++i)
-            if (m_preset == kFcPresets[i].key) index = i;
-        ImGui::SetNextItemWidth(-1);
-        if (ImGui::BeginCombo("##preset", index >= 0 ? Tr(kFcPresets[index].name) : Tr(S::ConvPresetCustom))) {
-            for (int i = 0; i < 4; ++i)
-                if (ImGui::Selectable(Tr(kFcPresets[i].name), i == index)) ApplyPreset(kFcPresets[i].key);
-            ImGui::EndCombo();
-        }
-        auto field = [&](const char* label, const char* name, std::int64_t* value) {
-            if (SpecField(label, name, value, 1, kFcMaxSide, built.issues)) m_preset.clear();
-        };
-        field(Tr(S::FcInCount), "in_count", &m_spec.in_count);
-        field(Tr(S::FcOutCount), "out_count", &m_spec.out_count);
-        field(Tr(S::FcInFeatures), "in_features", &m_spec.in_features);
-        field(Tr(S::FcOutFeatures), "out_features", &m_spec.out_features);
-        int order = m_spec.order == FlatOrder::PositionMajor ? 0 : 1;
-        ImGui::TextUnformatted(Tr(S::ConvOrder));
-        if (ImGui::RadioButton(Tr(S::FcOrderPosition), &order, 0)) m_spec.order = FlatOrder::PositionMajor;
-        if (ImGui::RadioButton(Tr(S::FcOrderFeature), &order, 1)) m_spec.order = FlatOrder::ChannelMajor;
+        DrawSpecFields(Issues());
         ImGui::Separator();
-        ImGui::TextUnformatted(Tr(S::ConvColorBy));
-        ImGui::RadioButton(Tr(S::ConvColorStructure), &m_coloring, 0);
-        ImGui::RadioButton(Tr(S::ConvColorParameter), &m_coloring, 1);
-        ImGui::RadioButton(Tr(S::ConvColorValue), &m_coloring, 2);
+        DrawDisplayFields();
         ImGui::Separator();
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         ImGui::TextWrapped("%s", Tr(m_spec.order == FlatOrder::PositionMajor ? S::FcExplainPosition : S::FcExplainFeature));
         ImGui::PopStyleColor();
-        for (const auto& issue : built.issues)
-            if (issue.field != "in_count" && issue.field != "out_count" && issue.field != "in_features" && issue.field != "out_features")
-                ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s: %s", issue.field.c_str(), issue.message.c_str());
+        BeginMainArea();
+        if (result) DrawForms(*result);
+        ImGui::EndChild();
     }
 
-    void DrawForms(const FcBuilt& built) {
-        const FcStats& st = *built.stats;
+private:
+    bool ApplyPreset(const std::string& key) {
+        auto spec = FcLesson::Preset(key);
+        if (!spec) return false;
+        m_spec = *spec;
+        m_preset = key;
+        m_coloring = key == "small" ? 1 : 0;
+        return true;
+    }
+
+    void DrawForms(const Result& built) {
+        const FcStats& st = built.stats;
+        const FcSpec& spec = built.spec;
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const float gap = ImGui::GetFontSize();
         const float head_h = ImGui::GetTextLineHeightWithSpacing() * 4.2f;
         const float table_h = ImGui::GetTextLineHeightWithSpacing() * 5.5f;
         const float w = (avail.x - 2 * gap) / 3;
         const float h = avail.y - head_h - table_h;
-        const bool position = m_spec.order == FlatOrder::PositionMajor;
+        const bool position = spec.order == FlatOrder::PositionMajor;
         const S titles[3] = {S::FcFormFull, S::FcFormShareFeatures, S::FcFormShareInputs};
         const char* formulas[3] = {"W[o, g, n, f]", position ? "W (x) I_F" : "I_F (x) W", position ? "I_N (x) V" : "V (x) I_N"};
         const Count params[3] = {st.full_weights, st.share_features_weights, st.share_inputs_weights};
@@ -188,18 +100,18 @@ private:
             ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
             ImGui::TextColored(ImVec4(1.0f, 0.82f, 0.45f, 1.0f), "%s", Tr(titles[i]));
             ImGui::Text("%s    %s %s", formulas[i], Tr(S::ConvStatParameters), FormatExact(params[i]).c_str());
-            ImGui::TextDisabled("MACs %s", built.forms[i] ? FormatExact(macs[i]).c_str() : "-");
+            ImGui::TextDisabled("MACs %s", built.forms[static_cast<size_t>(i)] ? FormatExact(macs[i]).c_str() : "-");
             ImGui::PopTextWrapPos();
             ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(i) * (w + gap), top.y + head_h));
-            if (built.forms[i]) {
+            if (built.forms[static_cast<size_t>(i)]) {
                 CanvasOptions options;
                 options.coloring = static_cast<CanvasColoring>(m_coloring);
                 options.row_title = position ? Tr(S::FcRowsPosition) : Tr(S::FcRowsFeature);
                 options.col_title = position ? Tr(S::FcColsPosition) : Tr(S::FcColsFeature);
-                options.value_range = 1.0f / std::sqrt(static_cast<float>(std::max<Index>(1, position ? m_spec.in_count : m_spec.in_count)));
-                options.row_block = position ? m_spec.out_features : m_spec.out_count;
-                options.col_block = position ? m_spec.in_features : m_spec.in_count;
-                const MatrixPtr form = built.forms[i];
+                options.value_range = 1.0f / std::sqrt(static_cast<float>(std::max<Index>(1, spec.in_count)));
+                options.row_block = position ? spec.out_features : spec.out_count;
+                options.col_block = position ? spec.in_features : spec.in_count;
+                const MatrixPtr form = built.forms[static_cast<size_t>(i)];
                 if (full) {
                     options.describe = [full, form](Index row, Index col) {
                         const auto out = full->DecodeRow(row), in = full->DecodeCol(col);
@@ -214,7 +126,7 @@ private:
                         return std::string(text);
                     };
                 }
-                m_canvases[static_cast<size_t>(i)]->Draw(i == 0 ? "full" : i == 1 ? "share_f" : "share_n", form, built.generation,
+                m_canvases[static_cast<size_t>(i)]->Draw(i == 0 ? "full" : i == 1 ? "share_f" : "share_n", form, Generation(),
                                                          ImVec2(w, h), options);
             } else {
                 const ImVec2 a = ImGui::GetCursorScreenPos();
@@ -240,10 +152,8 @@ private:
         ImGui::PopTextWrapPos();
     }
 
-    FcSpec m_spec;
     std::string m_preset;
     int m_coloring = 1;
-    Memo<FcSpec, FcBuilt> m_built;
     std::unique_ptr<MatrixCanvas> m_canvases[3];
 };
 

@@ -55,9 +55,13 @@ public:
     }
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Choice("view", &m_mode, {"rgb", "r", "g", "b", "luma"}, "which channel to show");
-        keys.Float("zoom", &m_requested_zoom, 0.0f, 64.0f, "screen pixels per image pixel; 0 fits the window");
+    void DeclareFields(FieldTable& f) override {
+        f.Choice("view", S::ImageView, &m_mode,
+                 {{"rgb", S::ImageViewRgb}, {"r", S::ImageViewRed}, {"g", S::ImageViewGreen}, {"b", S::ImageViewBlue}, {"luma", S::ImageViewLuma}},
+                 "which channel to show")
+            .EditWith(Editor::RadioRow)
+            .Display();
+        f.Float("zoom", Label(), &m_requested_zoom, 0.0, 64.0, "screen pixels per image pixel; 0 fits the window").EditWith(Editor::None).Display();
     }
 
     void DrawContent(AppContext& context) override {
@@ -91,11 +95,8 @@ private:
 
         ImGui::AlignTextToFramePadding();
         ImGui::TextUnformatted(Tr(S::ImageView));
-        const S labels[] = {S::ImageViewRgb, S::ImageViewRed, S::ImageViewGreen, S::ImageViewBlue, S::ImageViewLuma};
-        for (int i = 0; i < 5; ++i) {
-            ImGui::SameLine();
-            ImGui::RadioButton(Tr(labels[i]), &m_mode, i);
-        }
+        ImGui::SameLine();
+        DrawFieldEditor(Fields(), *Fields().Find("view"), {});
         ImGui::SameLine(0, 24);
         if (ImGui::Button(Tr(S::ImageFit))) m_view.Fit();
         ImGui::SameLine();

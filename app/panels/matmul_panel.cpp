@@ -5,14 +5,11 @@
 #include <cmath>
 #include <cstdio>
 
-#include <lens/matmul.hpp>
+#include <lens/lessons/matmul_lesson.hpp>
 
-#include "../app_context.hpp"
-#include "../export.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/plot.hpp"
-#include "../widgets/spec_editor.hpp"
-#include "panel.hpp"
+#include "lesson_panel.hpp"
 
 namespace lens::app {
 namespace {
@@ -20,114 +17,37 @@ namespace {
 using i18n::S;
 using i18n::Tr;
 
-// Eigen is column-major; grids are row-major: copy element by element.
-Grid<float> ToGrid(const Eigen::MatrixXd& m) {
-    Grid<float> grid(static_cast<int>(m.cols()), static_cast<int>(m.rows()));
-    for (Eigen::Index r = 0; r < m.rows(); ++r)
-        for (Eigen::Index c = 0; c < m.cols(); ++c) grid.At(static_cast<int>(c), static_cast<int>(r)) = static_cast<float>(m(r, c));
-    return grid;
-}
-
-std::vector<float> RowMajor(const Eigen::MatrixXd& m) { return ToGrid(m).data; }
-
-struct Shown {
-    MatmulResult result;
-    Grid<float> a, b, ab;
-    float range_a = 1, range_b = 1, range_ab = 1;
-};
-
-class MatmulPanel final : public Panel {
+class MatmulPanel final : public LessonPanel<MatmulLesson> {
 public:
+    MatmulPanel() { m_spec = MatmulSpec{16, 8, 12, 3, 5, 1}; }
     const char* Id() const override { return "matmul"; }
     i18n::S Title() const override { return S::PanelMatmul; }
-    bool Busy() const override { return m_task && m_task->Busy(); }
-    float Progress() const override { return 0.5f; }
-
-    std::string ValidateKeys() override {
-        return JoinIssues(Validate(m_spec));
-    }
-
-    void Export(AppContext& context, ExportSink& sink) override {
-        Panel::Export(context, sink);
-        auto result = ComputeMatmul(m_spec);
-        if (!result) return;
-        sink.Integer("m", m_spec.m);
-        sink.Integer("n", m_spec.n);
-        sink.Integer("p", m_spec.p);
-        sink.Integer("rows", m_spec.m);
-        sink.Integer("cols", m_spec.p);
-        sink.Integer("rank_a", result->rank_a);
-        sink.Integer("rank_b", result->rank_b);
-        sink.Integer("rank_ab", result->rank_ab);
-        sink.Integer("rank_bound", result->bound);
-        sink.Integer("side_bound", result->side_bound);
-        sink.Integer("bound_holds", result->bound_holds ? 1 : 0);
-        sink.Number("tolerance_ab", result->tol_ab);
-        auto values = [](const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
-        sink.NumberArray("singular_values_a", values(result->sv_a));
-        sink.NumberArray("singular_values_b", values(result->sv_b));
-        sink.NumberArray("singular_values_ab", values(result->sv_ab));
-        sink.ArrayF32("a", RowMajor(result->a), {m_spec.m, m_spec.n});
-        sink.ArrayF32("b", RowMajor(result->b), {m_spec.n, m_spec.p});
-        sink.ArrayF32("ab", RowMajor(result->ab), {m_spec.m, m_spec.p});
-    }
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Int64("m", &m_spec.m, 1, kMatmulMaxSide, "rows of A and AB");
-        keys.Int64("n", &m_spec.n, 1, kMatmulMaxSide, "columns of A = rows of B (the shared side)");
-        keys.Int64("p", &m_spec.p, 1, kMatmulMaxSide, "columns of B and AB");
-        keys.Int64("rank_a", &m_spec.rank_a, 1, kMatmulMaxSide, "rank of A (at most min(m, n))");
-        keys.Int64("rank_b", &m_spec.rank_b, 1, kMatmulMaxSide, "rank of B (at most min(n, p))");
-        keys.Custom("seed", "0..2^63", "seed of the random factors", [this](const std::string& v) -> std::string {
-            char* end = nullptr;
-            const unsigned long long s = std::strtoull(v.c_str(), &end, 10);
-            if (v.empty() || *end != 0 || v[0] == '-') return "'" + v + "' is not a non-negative integer";
-            m_spec.seed = s;
-            return {};
-        });
+    void DeclareFields(FieldTable& f) override {
+        f.Int("m", "m", &m_spec.m, 1, kMatmulMaxSide, "rows of A and AB");
+        f.Int("n", "n", &m_spec.n, 1, kMatmulMaxSide, "columns of A = rows of B (the shared side)");
+        f.Int("p", "p", &m_spec.p, 1, kMatmulMaxSide, "columns of B and AB");
+        f.Int("rank_a", S::MatmulRankA, &m_spec.rank_a, 1, kMatmulMaxSide, "rank of A (at most min(m, n))");
+        f.Int("rank_b", S::MatmulRankB, &m_spec.rank_b, 1, kMatmulMaxSide, "rank of B (at most min(n, p))");
+        f.Seed("seed", S::ConvSeed, &m_spec.seed, "seed of the random factors");
     }
 
     void DrawContent(AppContext& context) override {
-        if (!m_task) m_task = std::make_unique<LatestTask<MatmulSpec, Shown>>(*context.tasks);
         BeginEditorColumn();
-        DrawEditors();
+        DrawSpecFields(Issues());
+        ImGui::Separator();
+        const Shown* shown = Latest(context);
+        if (shown) DrawSummary(shown->matmul);
         BeginMainArea();
-        const auto issues = Validate(m_spec);
-        if (issues.empty()) {
-            const MatmulSpec spec = m_spec;
-            m_task->Request(spec, [spec](TaskContext&) {
-                Shown shown;
-                shown.result = *ComputeMatmul(spec);
-                shown.a = ToGrid(shown.result.a);
-                shown.b = ToGrid(shown.result.b);
-                shown.ab = ToGrid(shown.result.ab);
-                shown.range_a = static_cast<float>(std::max(shown.result.a.cwiseAbs().maxCoeff(), 1e-12));
-                shown.range_b = static_cast<float>(std::max(shown.result.b.cwiseAbs().maxCoeff(), 1e-12));
-                shown.range_ab = static_cast<float>(std::max(shown.result.ab.cwiseAbs().maxCoeff(), 1e-12));
-                return shown;
-            });
-        }
-        m_task->Poll();
-        if (const Shown* shown = m_task->Current()) DrawMatrices(*shown);
+        if (shown) DrawMatrices(*shown);
         ImGui::EndChild();
     }
 
 private:
-    void DrawEditors() {
-        const auto issues = Validate(m_spec);
-        auto field = [&](const char* label, const char* name, std::int64_t* value) { SpecField(label, name, value, 1, kMatmulMaxSide, issues); };
-        field("m", "m", &m_spec.m);
-        field("n", "n", &m_spec.n);
-        field("p", "p", &m_spec.p);
-        field(Tr(S::MatmulRankA), "rank_a", &m_spec.rank_a);
-        field(Tr(S::MatmulRankB), "rank_b", &m_spec.rank_b);
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-        ImGui::InputScalar(Tr(S::ConvSeed), ImGuiDataType_U64, &m_spec.seed);
-        ImGui::Separator();
-        const Shown* shown = m_task ? m_task->Current() : nullptr;
-        if (!shown) return;
-        const MatmulResult& r = shown->result;
+    using Shown = MatmulLesson::Result;
+
+    static void DrawSummary(const MatmulResult& r) {
         ImGui::PushTextWrapPos(0);
         ImGui::Text(Tr(S::MatmulShapes), static_cast<long long>(r.a.rows()), static_cast<long long>(r.a.cols()),
                     static_cast<long long>(r.b.rows()), static_cast<long long>(r.b.cols()), static_cast<long long>(r.ab.rows()),
@@ -146,7 +66,7 @@ private:
     }
 
     void DrawMatrices(const Shown& shown) {
-        const MatmulResult& r = shown.result;
+        const MatmulResult& r = shown.matmul;
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const float plot_h = std::max(avail.y * 0.34f, ImGui::GetFontSize() * 10);
         const float label_h = ImGui::GetTextLineHeightWithSpacing();
@@ -167,7 +87,7 @@ private:
             ImGui::SetCursorScreenPos(at);
             params.lo = -range;
             params.hi = range;
-            map.Draw(id, grid, m_task->Generation(), size, params);
+            map.Draw(id, grid, Generation(), size, params);
         };
         char title[160];
         std::snprintf(title, sizeof title, Tr(S::MatmulTitleB), static_cast<long long>(r.b.rows()), static_cast<long long>(r.b.cols()), static_cast<long long>(r.rank_b));
@@ -199,8 +119,6 @@ private:
         LinePlot("sv", ImVec2(avail.x, plot_h), all, axes, tolerance);
     }
 
-    MatmulSpec m_spec{16, 8, 12, 3, 5, 1};
-    std::unique_ptr<LatestTask<MatmulSpec, Shown>> m_task;
     Heatmap m_a, m_b, m_ab;
 };
 

@@ -6,12 +6,10 @@
 #include <cstdio>
 #include <cstring>
 
-#include <lens/mlp.hpp>
+#include <lens/lessons/mlp_lesson.hpp>
 
-#include "../app_context.hpp"
-#include "../export.hpp"
 #include "../widgets/matrix_canvas.hpp"
-#include "panel.hpp"
+#include "lesson_panel.hpp"
 
 namespace lens::app {
 namespace {
@@ -19,105 +17,62 @@ namespace {
 using i18n::S;
 using i18n::Tr;
 
-class MlpPanel final : public Panel {
+class MlpPanel final : public LessonPanel<MlpLesson> {
 public:
-    MlpPanel() { std::snprintf(m_text, sizeof m_text, "%s", "1024, 2048, 100"); }
+    MlpPanel() { m_preset = "notes"; }
 
     const char* Id() const override { return "mlp"; }
     i18n::S Title() const override { return S::PanelMlp; }
     bool Busy() const override {
-        return std::any_of(m_canvases.begin(), m_canvases.end(), [](const auto& c) { return c && c->Busy(); });
-    }
-
-    std::string ValidateKeys() override {
-        std::string error;
-        if (!ParseWidths(m_text, &error)) return "widths: " + error;
-        MlpSpec spec{*ParseWidths(m_text), m_bias};
-        if (!ComputeMlpStats(spec, &error)) return "widths: " + error;
-        return {};
-    }
-
-    void Export(AppContext& context, ExportSink& sink) override {
-        Panel::Export(context, sink);
-        auto widths = ParseWidths(m_text);
-        if (!widths) return;
-        auto stats = ComputeMlpStats(MlpSpec{*widths, m_bias});
-        if (!stats) return;
-        sink.String("widths", FormatWidths(*widths));
-        sink.Integer("bias", m_bias ? 1 : 0);
-        sink.Integer("layers", static_cast<std::int64_t>(stats->layers.size()));
-        sink.Integer("weights", stats->weights);
-        sink.Integer("biases", stats->biases);
-        sink.Integer("parameters", stats->parameters);
-        sink.Integer("macs", stats->macs);
-        std::vector<double> in, out, weights, biases, macs;
-        for (const auto& layer : stats->layers) {
-            in.push_back(static_cast<double>(layer.in));
-            out.push_back(static_cast<double>(layer.out));
-            weights.push_back(static_cast<double>(layer.weights));
-            biases.push_back(static_cast<double>(layer.biases));
-            macs.push_back(static_cast<double>(layer.macs));
-        }
-        sink.NumberArray("layer_in", in);
-        sink.NumberArray("layer_out", out);
-        sink.NumberArray("layer_weights", weights);
-        sink.NumberArray("layer_biases", biases);
-        sink.NumberArray("layer_macs", macs);
+        return LessonPanel::Busy() || std::any_of(m_canvases.begin(), m_canvases.end(), [](const auto& c) { return c && c->Busy(); });
     }
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Custom("widths", "list", "layer widths, input first, e.g. 1024,2048,100", [this](const std::string& value) -> std::string {
-            std::string error;
-            if (!ParseWidths(value, &error)) return error;
-            if (value.size() >= sizeof m_text) return "the list is too long";
-            std::snprintf(m_text, sizeof m_text, "%s", value.c_str());
-            return {};
-        });
-        keys.Bool("bias", &m_bias, "one bias per output node in every layer");
+    void DeclareFields(FieldTable& f) override {
+        f.Preset("preset", S::FcPreset, {{"notes", S::MlpPresetNotes}, {"mnist", "784, 256, 10"}}, &m_preset,
+                 [this](const std::string& key) {
+                     auto spec = MlpLesson::Preset(key);
+                     if (spec) m_spec = *spec;
+                     return spec.has_value();
+                 },
+                 "load a case (applied before other keys)");
+        f.Text("widths", S::MlpWidths, &m_spec.widths, MlpLesson::kMaxWidthsText,
+               "layer widths, input first, e.g. 1024,2048,100 (2 to 65 widths, each 1..2^31)");
+        f.Bool("bias", S::ConvBias, &m_spec.bias, "one bias per output node in every layer");
     }
 
     void DrawContent(AppContext& context) override {
+        const Result* shown = Latest(context);
+        const auto issues = Issues();
         BeginEditorColumn();
-        ImGui::TextUnformatted(Tr(S::MlpWidths));
-        ImGui::SetNextItemWidth(-1);
-        ImGui::InputText("##widths", m_text, sizeof m_text);
-        ImGui::Checkbox(Tr(S::ConvBias), &m_bias);
-        if (ImGui::Button(Tr(S::MlpPresetNotes))) std::snprintf(m_text, sizeof m_text, "%s", "1024, 2048, 100");
-        if (ImGui::Button("784, 256, 10")) std::snprintf(m_text, sizeof m_text, "%s", "784, 256, 10");
-        std::string error;
-        auto widths = ParseWidths(m_text, &error);
-        std::optional<MlpStats> stats;
-        if (widths) stats = ComputeMlpStats(MlpSpec{*widths, m_bias}, &error);
-        if (!stats) {
+        DrawSpecFields(issues);
+        if (!issues.empty() && shown) {
             ImGui::PushTextWrapPos(0);
-            ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", error.c_str());
-            if (m_shown) ImGui::TextColored(ImVec4(1, 0.8f, 0.4f, 1), "%s", Tr(S::MlpShowingLast));
+            ImGui::TextColored(ImVec4(1, 0.8f, 0.4f, 1), "%s", Tr(S::MlpShowingLast));
             ImGui::PopTextWrapPos();
-        } else {
-            m_shown = MlpSpec{*widths, m_bias};
-            m_stats = *stats;
         }
         ImGui::Separator();
-        if (m_shown) {
-            ImGui::Text("%s: %s", Tr(S::MlpTotalParameters), FormatExact(m_stats.parameters).c_str());
-            ImGui::Text("%s: %s", Tr(S::MlpTotalWeights), FormatExact(m_stats.weights).c_str());
-            ImGui::Text("%s: %s", Tr(S::MlpTotalBiases), FormatExact(m_stats.biases).c_str());
-            ImGui::Text("%s: %s", Tr(S::MlpTotalMacs), FormatExact(m_stats.macs).c_str());
+        if (shown) {
+            const MlpStats& st = shown->stats;
+            ImGui::Text("%s: %s", Tr(S::MlpTotalParameters), FormatExact(st.parameters).c_str());
+            ImGui::Text("%s: %s", Tr(S::MlpTotalWeights), FormatExact(st.weights).c_str());
+            ImGui::Text("%s: %s", Tr(S::MlpTotalBiases), FormatExact(st.biases).c_str());
+            ImGui::Text("%s: %s", Tr(S::MlpTotalMacs), FormatExact(st.macs).c_str());
             ImGui::Spacing();
             ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
             ImGui::TextWrapped("%s", Tr(S::MlpExplain));
             ImGui::PopStyleColor();
         }
         BeginMainArea();
-        if (m_shown) DrawStack(context);
+        if (shown) DrawStack(context, *shown);
         ImGui::EndChild();
     }
 
 private:
-    void DrawStack(AppContext& context) {
-        const MlpSpec& spec = *m_shown;
-        const auto& layers = m_stats.layers;
+    void DrawStack(AppContext& context, const Result& shown) {
+        const MlpSpec& spec = shown.spec;
+        const MlpStats& stats = shown.stats;
+        const auto& layers = stats.layers;
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const float font = ImGui::GetFontSize();
         const ImVec2 top = ImGui::GetCursorScreenPos();
@@ -169,15 +124,9 @@ private:
         }
         const double scale = std::min((avail.x - gap * static_cast<float>(layers.size())) / total_w,
                                       (matrices_h - 2 * label_h - legend_h) / max_h);
-        if (m_canvases.size() != layers.size() || m_canvas_spec != spec) {
+        if (m_canvases.size() != layers.size()) {
             m_canvases.clear();
-            m_operators.clear();
-            for (size_t i = 0; i < layers.size(); ++i) {
-                m_canvases.push_back(std::make_unique<MatrixCanvas>(*context.tasks));
-                m_operators.push_back(MlpLayerOperator(spec, static_cast<int>(i)));
-            }
-            m_canvas_spec = spec;
-            ++m_generation;
+            for (size_t i = 0; i < layers.size(); ++i) m_canvases.push_back(std::make_unique<MatrixCanvas>(*context.tasks));
         }
         const ImVec2 matrices_top = ImGui::GetCursorScreenPos();
         float x = matrices_top.x;
@@ -195,7 +144,7 @@ private:
             options.legend_height = legend_h;
             ImGui::BeginGroup();
             ImGui::TextUnformatted(title);
-            m_canvases[i]->Draw(title, m_operators[i], m_generation, ImVec2(std::max(w, 48.0f), h + label_h + legend_h), options);
+            m_canvases[i]->Draw(title, shown.layers[i], Generation(), ImVec2(std::max(w, 48.0f), h + label_h + legend_h), options);
             ImGui::EndGroup();
             x += std::max(w, 48.0f) + gap;
         }
@@ -229,25 +178,19 @@ private:
             ImGui::TableSetColumnIndex(0);
             ImGui::TextUnformatted(Tr(S::MlpTotal));
             ImGui::TableSetColumnIndex(2);
-            ImGui::TextUnformatted(FormatExact(m_stats.weights).c_str());
+            ImGui::TextUnformatted(FormatExact(stats.weights).c_str());
             ImGui::TableSetColumnIndex(3);
-            ImGui::TextUnformatted(FormatExact(m_stats.biases).c_str());
+            ImGui::TextUnformatted(FormatExact(stats.biases).c_str());
             ImGui::TableSetColumnIndex(4);
-            ImGui::TextUnformatted(FormatExact(m_stats.parameters).c_str());
+            ImGui::TextUnformatted(FormatExact(stats.parameters).c_str());
             ImGui::TableSetColumnIndex(5);
-            ImGui::TextUnformatted(FormatExact(m_stats.macs).c_str());
+            ImGui::TextUnformatted(FormatExact(stats.macs).c_str());
             ImGui::EndTable();
         }
     }
 
-    char m_text[512] = {};
-    bool m_bias = true;
-    std::optional<MlpSpec> m_shown;  // the last valid spec (kept while the text does not parse)
-    MlpStats m_stats;
-    MlpSpec m_canvas_spec;
+    std::string m_preset;
     std::vector<std::unique_ptr<MatrixCanvas>> m_canvases;
-    std::vector<MatrixPtr> m_operators;
-    std::uint64_t m_generation = 0;
 };
 
 }  // namespace

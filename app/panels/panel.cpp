@@ -44,12 +44,12 @@ std::vector<std::string> RegisteredPanelIds() {
     return ids;
 }
 
-const KeyTable& Panel::Keys() {
-    if (!m_keys_bound) {
-        BindKeys(m_keys);
-        m_keys_bound = true;
+FieldTable& Panel::Fields() {
+    if (!m_fields_declared) {
+        DeclareFields(m_fields);
+        m_fields_declared = true;
     }
-    return m_keys;
+    return m_fields;
 }
 
 void Panel::MarkFigure(ImVec2 min, ImVec2 max) {

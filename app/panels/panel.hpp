@@ -1,6 +1,9 @@
 // app/panels/panel.hpp: the base of every concept panel, and their self-registration.
-// A panel holds its own Spec and caches as members (never function statics), binds its settable
-// keys once, draws through DrawContent, and exports its numbers. The base owns Begin/End.
+// A panel holds its own Spec and caches as members (never function statics), declares its
+// editable fields once (DeclareFields: the keys, editors, presets and --list-keys all come from
+// there), draws through DrawContent, and exports its numbers. The base owns Begin/End.
+// LessonPanel (lesson_panel.hpp) adds the latest task, busy state, progress, validation and export
+// of a panel that is a view over a core lesson.
 #pragma once
 
 #include <functional>
@@ -13,7 +16,7 @@
 #include <lens/image.hpp>
 
 #include "../i18n/strings.hpp"
-#include "keys.hpp"
+#include "fields.hpp"
 
 namespace lens::app {
 
@@ -49,7 +52,9 @@ public:
     // neither shows "Recomputing" nor makes a screenshot wait for it to end.
     virtual bool Animating() const { return false; }
 
-    const KeyTable& Keys();
+    // The panel's fields (declared once, lazily). Keys() is the same table, by its older name.
+    FieldTable& Fields();
+    FieldTable& Keys() { return Fields(); }
     // Screen rectangle of the panel's figure (its canvas) in the last drawn frame; the whole panel
     // region when the panel marked none. Used by File > Export figure.
     ImVec2 FigureMin() const { return m_figure_min; }
@@ -57,8 +62,13 @@ public:
 
 protected:
     virtual void DrawContent(AppContext& context) = 0;
-    // Binds the panel's settable fields; called once, lazily. Fields must outlive the panel.
+    // Declares the panel's editable fields; called once, lazily. Fields must outlive the panel.
+    virtual void DeclareFields(FieldTable& fields) { BindKeys(fields); }
+    // The older name: keys without labels or editors (panels that draw their own editors).
     virtual void BindKeys(KeyTable& keys) { (void)keys; }
+    // The editor column's widgets from the declarations: spec fields, then view settings.
+    bool DrawSpecFields(const std::vector<SpecIssue>& issues) { return DrawFieldEditors(Fields(), issues, false); }
+    bool DrawDisplayFields() { return DrawFieldEditors(Fields(), {}, true); }
     // Marks the figure rectangle (screen coordinates) drawn this frame.
     void MarkFigure(ImVec2 min, ImVec2 max);
     // Every panel's layout: an editor column `width_em` font sizes wide on the left (a child
@@ -68,8 +78,8 @@ protected:
     static void BeginMainArea();
 
 private:
-    KeyTable m_keys;
-    bool m_keys_bound = false;
+    FieldTable m_fields;
+    bool m_fields_declared = false;
     bool m_figure_marked = false;
     ImVec2 m_figure_min{0, 0};
     ImVec2 m_figure_max{0, 0};

@@ -11,14 +11,10 @@
 #include <cmath>
 #include <string>
 
-#include <lens/memo.hpp>
-#include <lens/scaling.hpp>
+#include <lens/lessons/scaling_lesson.hpp>
 
-#include "../app_context.hpp"
-#include "../export.hpp"
 #include "../widgets/plot.hpp"
-#include "../widgets/spec_editor.hpp"
-#include "panel.hpp"
+#include "lesson_panel.hpp"
 
 namespace lens::app {
 namespace {
@@ -28,111 +24,28 @@ using i18n::Tr;
 
 // [SECTION] Spec and keys
 
-inline constexpr std::int64_t kMaxEdge = 1 << 16;  // px: the panel's range (the core takes 2^20)
-
-struct ScalingPanelSpec {
-    std::int64_t edge_lo = 64;
-    std::int64_t edge_hi = 4096;
-    int cnn = 0;   // index into CnnPresets()
-    int vit = 0;   // 0 ViT-B/16, 1 ViT-L/16, 2 ViT-B/32
-    bool operator==(const ScalingPanelSpec&) const = default;
-};
-
-// The six models, in ScalingRow's order.
-constexpr int kModels = 6;
-const ScalingFigure& FigureOf(const ScalingRow& row, int model) {
-    const std::array<const ScalingFigure*, kModels> all{&row.fc, &row.fc_separable, &row.conv, &row.separable, &row.cnn, &row.vit};
-    return *all[static_cast<size_t>(model)];
-}
-constexpr std::array<const char*, kModels> kModelKeys{"fc", "fc_separable", "conv", "separable", "cnn", "vit"};
+constexpr int kModels = ScalingLesson::kModels;
+double AsDouble(const std::optional<Count>& v) { return v ? static_cast<double>(*v) : std::nan(""); }
 constexpr std::array<S, kModels> kModelNames{S::ScaleFc, S::ScaleFcSeparable, S::ScaleConv, S::ScaleSeparable, S::ScaleCnn, S::ScaleVit};
 constexpr std::array<ImU32, kModels> kModelColors{IM_COL32(255, 110, 90, 255), IM_COL32(255, 175, 80, 255), IM_COL32(120, 200, 255, 255),
                                                   IM_COL32(120, 230, 150, 255), IM_COL32(200, 150, 255, 255), IM_COL32(250, 230, 110, 255)};
 
-const std::vector<CnnPreset>& Presets() {
-    static const std::vector<CnnPreset> presets = CnnPresets();
-    return presets;
-}
-
-VitScalingSpec VitOf(int which) {
-    VitScalingSpec v;
-    if (which == 1) {  // ViT-L/16
-        v.width = 1024;
-        v.depth = 24;
-        v.heads = 16;
-        v.mlp = 4096;
-    } else if (which == 2) {  // ViT-B/32
-        v.patch = 32;
-    }
-    return v;
-}
-
-std::vector<ScalingRow> Compute(const ScalingPanelSpec& spec, std::vector<SpecIssue>* issues) {
-    if (spec.edge_lo < 1 || spec.edge_hi > kMaxEdge || spec.edge_lo > spec.edge_hi) {
-        if (issues) issues->push_back({"edge_lo", "the edges must satisfy 1 <= edge_lo <= edge_hi <= " + FormatExact(kMaxEdge)});
-        return {};
-    }
-    ScalingSpec s;
-    s.edges = PowerOfTwoEdges(spec.edge_lo, spec.edge_hi);
-    if (s.edges.empty()) s.edges = {spec.edge_lo};
-    const auto& presets = Presets();
-    if (spec.cnn >= 0 && spec.cnn < static_cast<int>(presets.size())) s.cnn = presets[static_cast<size_t>(spec.cnn)].spec.layers;
-    s.vit = VitOf(spec.vit);
-    return ComputeScaling(s);
-}
-
-double AsDouble(const std::optional<Count>& v) { return v ? static_cast<double>(*v) : std::nan(""); }
-
-class ScalingPanel final : public Panel {
+class ScalingPanel final : public LessonPanel<ScalingLesson> {
 public:
     const char* Id() const override { return "scaling"; }
     i18n::S Title() const override { return S::PanelScaling; }
 
-    std::string ValidateKeys() override {
-        std::vector<SpecIssue> issues;
-        Compute(m_spec, &issues);
-        return JoinIssues(issues);
-    }
-
-    void Export(AppContext& context, ExportSink& sink) override {
-        Panel::Export(context, sink);
-        const std::vector<ScalingRow> rows = Compute(m_spec, nullptr);
-        std::vector<double> edges;
-        for (const auto& r : rows) edges.push_back(static_cast<double>(r.edge));
-        sink.NumberArray("edges", edges);
-        // A figure that overflows 64 bits or cannot be computed is null.
-        for (int m = 0; m < kModels; ++m) {
-            std::vector<double> params, macs;
-            for (const auto& r : rows) {
-                params.push_back(AsDouble(FigureOf(r, m).parameters));
-                macs.push_back(AsDouble(FigureOf(r, m).macs));
-            }
-            sink.NumberArray(std::string(kModelKeys[static_cast<size_t>(m)]) + "_parameters", params);
-            sink.NumberArray(std::string(kModelKeys[static_cast<size_t>(m)]) + "_macs", macs);
-        }
-        const NotesScalingFigures n = ComputeNotesScalingFigures();
-        sink.Integer("notes_fc_256", n.fc_256);
-        sink.Integer("notes_fc_4k", n.fc_4k);
-        sink.Integer("notes_pixel_ratio_4k", n.pixel_ratio_4k);
-        sink.Integer("notes_weight_ratio_4k", n.weight_ratio_4k);
-        sink.Integer("notes_fc_separable_256", n.fc_separable_256);
-        sink.Integer("notes_first_layer", n.first_layer);
-        sink.Integer("notes_deep_layer", n.deep_layer);
-        sink.Integer("notes_separable", n.separable);
-        sink.Number("notes_separable_ratio", n.separable_ratio);
-        sink.Integer("notes_twenty_deep_layers", n.twenty_deep_layers);
-        sink.String("cnn", Presets().empty() ? "" : Presets()[static_cast<size_t>(std::clamp(m_spec.cnn, 0, static_cast<int>(Presets().size()) - 1))].key);
-    }
-
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Int64("edge_lo", &m_spec.edge_lo, 1, kMaxEdge, "smallest image edge, px");
-        keys.Int64("edge_hi", &m_spec.edge_hi, 1, kMaxEdge, "largest image edge, px (doubling from edge_lo)");
-        std::vector<std::string> names;
-        for (const auto& p : Presets()) names.push_back(p.key);
-        keys.Choice("cnn", &m_spec.cnn, names, "the CNN stack");
-        keys.Choice("vit", &m_spec.vit, {"vit_b_16", "vit_l_16", "vit_b_32"}, "the ViT");
-        keys.Choice("metric", &m_metric, {"parameters", "macs"}, "what the table shows");
+    void DeclareFields(FieldTable& f) override {
+        f.Int("edge_lo", S::ScaleEdgeLo, &m_spec.edge_lo, 1, ScalingLesson::kMaxEdge, "smallest image edge, px");
+        f.Int("edge_hi", S::ScaleEdgeHi, &m_spec.edge_hi, 1, ScalingLesson::kMaxEdge, "largest image edge, px (doubling from edge_lo)");
+        std::vector<ChoiceOption> cnns;
+        for (const auto& p : ScalingLesson::Presets()) cnns.push_back({p.key, p.key.c_str()});
+        f.Choice("cnn", S::ScaleCnnPreset, &m_spec.cnn, std::move(cnns), "the CNN stack");
+        f.Choice("vit", S::ScaleVitPreset, &m_spec.vit, {{"vit_b_16", "ViT-B/16"}, {"vit_l_16", "ViT-L/16"}, {"vit_b_32", "ViT-B/32"}}, "the ViT");
+        f.Choice("metric", Label(), &m_metric, {{"parameters", S::ScaleTableParams}, {"macs", S::ScaleTableMacs}}, "what the table shows")
+            .EditWith(Editor::RadioRow)
+            .Display();
     }
 
     void DrawContent(AppContext& context) override;
@@ -140,10 +53,8 @@ protected:
 private:
     void DrawNotes();
 
-    ScalingPanelSpec m_spec;
     int m_metric = 0;
     std::array<bool, kModels> m_shown{true, true, true, true, true, true};
-    Memo<ScalingPanelSpec, std::pair<std::vector<ScalingRow>, std::vector<SpecIssue>>> m_rows;
 };
 
 // [SECTION] Drawing
@@ -170,23 +81,12 @@ void ScalingPanel::DrawNotes() {
 }
 
 void ScalingPanel::DrawContent(AppContext& context) {
-    (void)context;
-    const auto& [rows, issues] = m_rows.Get(m_spec, [this] {
-        std::vector<SpecIssue> found;
-        auto computed = Compute(m_spec, &found);
-        return std::make_pair(std::move(computed), std::move(found));
-    });
+    const Result* result = Latest(context);
+    static const std::vector<ScalingRow> kNone;
+    const std::vector<ScalingRow>& rows = result ? result->rows : kNone;
 
     BeginEditorColumn();
-    SpecField(Tr(S::ScaleEdgeLo), "edge_lo", &m_spec.edge_lo, 1, kMaxEdge, issues);
-    SpecField(Tr(S::ScaleEdgeHi), "edge_hi", &m_spec.edge_hi, 1, kMaxEdge, issues);
-    std::vector<const char*> cnn_names;
-    for (const auto& p : Presets()) cnn_names.push_back(p.key.c_str());
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    ImGui::Combo(Tr(S::ScaleCnnPreset), &m_spec.cnn, cnn_names.data(), static_cast<int>(cnn_names.size()));
-    const char* vits[] = {"ViT-B/16", "ViT-L/16", "ViT-B/32"};
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    ImGui::Combo(Tr(S::ScaleVitPreset), &m_spec.vit, vits, 3);
+    DrawSpecFields(Issues());
     ImGui::Separator();
     for (int m = 0; m < kModels; ++m) {
         ImGui::PushStyleColor(ImGuiCol_CheckMark, kModelColors[static_cast<size_t>(m)]);
@@ -215,7 +115,7 @@ void ScalingPanel::DrawContent(AppContext& context) {
             s.label = Tr(kModelNames[static_cast<size_t>(m)]);
             s.color = kModelColors[static_cast<size_t>(m)];
             for (const auto& r : rows) {
-                const ScalingFigure& f = FigureOf(r, m);
+                const ScalingFigure& f = ScalingLesson::FigureOf(r, m);
                 s.x.push_back(static_cast<double>(r.edge));
                 s.y.push_back(AsDouble(metric == 0 ? f.parameters : f.macs));
             }
@@ -246,9 +146,7 @@ void ScalingPanel::DrawContent(AppContext& context) {
 
     // The exact table.
     ImGui::SetCursorScreenPos(ImVec2(top.x, top.y + plot_h + gap * 0.5f));
-    ImGui::RadioButton(Tr(S::ScaleTableParams), &m_metric, 0);
-    ImGui::SameLine();
-    ImGui::RadioButton(Tr(S::ScaleTableMacs), &m_metric, 1);
+    DrawFieldEditor(Fields(), *Fields().Find("metric"), {});
     ImGui::SameLine();
     ImGui::TextDisabled("%s", Tr(S::ScaleTableNote));
     const float table_h = std::min(top.y + avail.y - ImGui::GetCursorScreenPos().y - label_h * 9,
@@ -265,7 +163,7 @@ void ScalingPanel::DrawContent(AppContext& context) {
             ImGui::Text("%lld x %lld", static_cast<long long>(r.edge), static_cast<long long>(r.edge));
             for (int m = 0; m < kModels; ++m) {
                 ImGui::TableNextColumn();
-                const ScalingFigure& f = FigureOf(r, m);
+                const ScalingFigure& f = ScalingLesson::FigureOf(r, m);
                 const std::optional<Count>& v = m_metric == 0 ? f.parameters : f.macs;
                 if (v) {
                     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kModelColors[static_cast<size_t>(m)]), "%s", FormatSI(static_cast<double>(*v)).c_str());

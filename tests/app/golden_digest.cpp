@@ -4,8 +4,10 @@
 // every panel preset exports must stay what it was.
 // Usage: golden_digest DIR            prints the digest
 //        golden_digest DIR GOLDEN     compares with GOLDEN; lists each difference, exit 1 on any
-// Integers compare exactly; other numbers to a relative 1e-6 (absolute 1e-9), which covers the last
-// bit a GEMM changes on differently aligned buffers and nothing a real change would make.
+// Integers compare exactly; stats.json's other numbers to a relative 1e-6 (absolute 1e-9); the
+// float32 arrays' digests to a relative 1e-4 (absolute 1e-6): a float32 GEMM on differently aligned
+// buffers or another thread count moves the last bits of an attention output (seen: 2.5e-6 relative
+// on 3e-3), and no real change stays that small.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -87,7 +89,9 @@ void Compare(const json& got, const json& want, const std::string& where) {
         }
         const double a = got.get<double>(), b = want.get<double>();
         if (std::isnan(a) && std::isnan(b)) return;
-        if (std::fabs(a - b) > 1e-9 + 1e-6 * std::max(std::fabs(a), std::fabs(b))) report("number");
+        const bool in_array = where.find(".npy") != std::string::npos;
+        const double abs_tol = in_array ? 1e-6 : 1e-9, rel_tol = in_array ? 1e-4 : 1e-6;
+        if (std::fabs(a - b) > abs_tol + rel_tol * std::max(std::fabs(a), std::fabs(b))) report("number");
         return;
     }
     if (got.type() != want.type()) return report("type");

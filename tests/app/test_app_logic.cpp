@@ -116,6 +116,82 @@ TEST(KeyTable, ParsesAndRangeChecks) {
     EXPECT_EQ(keys.List().size(), 4u);
 }
 
+TEST(FieldTable, DeclaredOnceDrivesKeysListAndRanges) {
+    using namespace lens::app;
+    enum class Order { ChannelMajor, PositionMajor };
+    struct Spec {
+        std::int64_t stride = 1;
+        Order order = Order::ChannelMajor;
+        std::uint64_t seed = 1;
+        std::string text = "a";
+        double scale = 1;
+    } spec;
+    FieldTable fields;
+    fields.Int("stride", lens::i18n::S::ConvStride, &spec.stride, 1, 1024, "stride");
+    fields.Choice("order", "order", &spec.order,
+                  {{"position_major", "p", static_cast<std::int64_t>(Order::PositionMajor)},
+                   {"channel_major", "c", static_cast<std::int64_t>(Order::ChannelMajor)}},
+                  "flattening");
+    fields.Seed("seed", "seed", &spec.seed, "seed");
+    fields.Text("text", "text", &spec.text, 8, "text");
+    fields.Float("scale", "scale", &spec.scale, 0.0, 10.0, "scale").Display();
+    std::string error;
+    // Choices store their declared values, listed in declaration order.
+    EXPECT_TRUE(fields.Set("order", "position_major", &error));
+    EXPECT_EQ(spec.order, Order::PositionMajor);
+    EXPECT_EQ(fields.List()[1].range, "position_major|channel_major");
+    EXPECT_EQ(fields.Find("order")->Current(), "position_major");
+    // Seeds: the whole unsigned 64-bit range, nothing past it, no sign, no spaces.
+    EXPECT_TRUE(fields.Set("seed", "18446744073709551615", &error));
+    EXPECT_EQ(spec.seed, 18446744073709551615ull);
+    for (const char* bad : {"18446744073709551616", "99999999999999999999999", "-5", " 5", "5 ", "", "1e3", "\xd9\xa3"})
+        EXPECT_FALSE(fields.Set("seed", bad, &error)) << bad;
+    EXPECT_EQ(spec.seed, 18446744073709551615ull) << "a refused value leaves the field unchanged";
+    for (const char* bad : {" 5", "5 ", "+-5", "--5", "0x10", "5.0"}) EXPECT_FALSE(fields.Set("stride", bad, &error)) << bad;
+    // A long bad value is echoed cut to 60 bytes with its length.
+    EXPECT_FALSE(fields.Set("stride", std::string(100000, '7'), &error));
+    EXPECT_LT(error.size(), 200u);
+    EXPECT_NE(error.find("(100000 bytes)"), std::string::npos) << error;
+    EXPECT_FALSE(fields.Set("text", "123456789", &error));
+    EXPECT_NE(error.find("longer than 8 bytes"), std::string::npos) << error;
+    EXPECT_TRUE(fields.List()[4].display);
+    EXPECT_EQ(fields.CurrentAsArguments(),
+              "--set stride=1 --set order=position_major --set seed=18446744073709551615 --set text=a --set scale=1");
+}
+
+TEST(FieldTable, PresetsApplyBeforeOtherKeysWhateverTheOrder) {
+    using namespace lens::app;
+    struct Spec {
+        std::int64_t width = 1;
+        std::int64_t depth = 1;
+    } spec;
+    std::string preset;
+    FieldTable fields;
+    fields.Preset("preset", "preset", {{"big", "big"}, {"small", "small"}}, &preset,
+                  [&](const std::string& key) {
+                      if (key == "big") spec = {100, 10};
+                      else if (key == "small") spec = {2, 2};
+                      else return false;
+                      return true;
+                  },
+                  "preset");
+    fields.Int("width", "width", &spec.width, 1, 1000, "width");
+    fields.Int("depth", "depth", &spec.depth, 1, 1000, "depth");
+    std::string error;
+    ASSERT_TRUE(fields.SetAll({{"width", "7"}, {"preset", "big"}}, &error)) << error;
+    EXPECT_EQ(spec.width, 7) << "the explicit key wins over the preset typed after it";
+    EXPECT_EQ(spec.depth, 10);
+    EXPECT_EQ(preset, "big");
+    // An out-of-range key is refused even when a preset follows it on the command line.
+    EXPECT_FALSE(fields.SetAll({{"width", "2049"}, {"preset", "small"}}, &error));
+    EXPECT_NE(error.find("width"), std::string::npos);
+    EXPECT_FALSE(fields.SetAll({{"preset", "huge"}}, &error));
+    EXPECT_NE(error.find("big|small"), std::string::npos) << error;
+    // An edit from an editor turns the preset into "custom"; display fields do not.
+    fields.Edited(*fields.Find("width"));
+    EXPECT_EQ(preset, "");
+}
+
 TEST(KeyTable, ParseSize) {
     int w = 0, h = 0;
     std::string error;
