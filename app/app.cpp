@@ -199,6 +199,23 @@ bool App::ListKeys(const std::string& panel_id, std::string* error) {
     return false;
 }
 
+void App::PrintKeysMarkdown() {
+    std::printf("| panel | keys (`--set key=value`; view settings after \"view:\") |\n| --- | --- |\n");
+    for (auto& panel : CreateAllPanels()) {
+        std::string spec, view;
+        for (const auto& key : panel->Keys().List()) {
+            std::string range = key.range;
+            for (std::size_t at = 0; (at = range.find('|', at)) != std::string::npos; at += 2) range.replace(at, 1, ", ");
+            const std::string item = "`" + key.name + "` (" + range + ")";
+            std::string& into = key.display ? view : spec;
+            into += (into.empty() ? "" : ", ") + item;
+        }
+        if (spec.empty() && view.empty()) spec = "none";
+        if (!view.empty()) spec += (spec.empty() ? "view: " : "; view: ") + view;
+        std::printf("| `%s` | %s |\n", panel->Id(), spec.c_str());
+    }
+}
+
 // [SECTION] Preparation (no GL)
 
 int App::Prepare(const AppOptions& options) {

@@ -52,6 +52,8 @@ public:
     static std::vector<std::string> PanelIds();
     // Lists a panel's keys on stdout; false if the panel does not exist.
     static bool ListKeys(const std::string& panel, std::string* error);
+    // The README's key table (Markdown), generated from every panel's field declarations.
+    static void PrintKeysMarkdown();
 
     struct Impl;  // opaque; public only so that GLFW callbacks can reach it
 

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     AppOptions options;
     std::vector<std::string> sets;
     std::string lang, size;
-    bool list_panels = false, list_keys = false;
+    bool list_panels = false, list_keys = false, keys_markdown = false;
     cli.add_option("--panel", options.panel, "panel to show (see --list-panels)");
     cli.add_option("--image", options.image_path, "input image (PNG, JPEG, ...); default: the bundled astronaut.png");
     cli.add_option("--set", sets, "panel setting key=value (repeatable; see --panel NAME --list-keys)");
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
     cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
     cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");
+    cli.add_flag("--keys-markdown", keys_markdown, "print every panel's keys as the README's Markdown table and exit");
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -38,6 +39,10 @@ int main(int argc, char** argv) {
 
     if (list_panels) {
         for (const auto& id : App::PanelIds()) std::printf("%s\n", id.c_str());
+        return kExitOk;
+    }
+    if (keys_markdown) {
+        App::PrintKeysMarkdown();
         return kExitOk;
     }
     if (list_keys) {

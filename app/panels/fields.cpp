@@ -84,7 +84,7 @@ std::string Field::Range() const {
         case FieldType::Float: return FormatDouble(fmin) + ".." + FormatDouble(fmax);
         case FieldType::Bool: return "0|1";
         case FieldType::Choice: return Join(choices);
-        case FieldType::Text: return "text (at most " + std::to_string(max_length) + " bytes)";
+        case FieldType::Text: return "text, at most " + std::to_string(max_length) + " bytes";
         case FieldType::Custom: return range_text;
     }
     return {};
