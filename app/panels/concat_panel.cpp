@@ -5,6 +5,7 @@
 #include <lens/lessons/concat_lesson.hpp>
 
 #include "../widgets/matrix_canvas.hpp"
+#include "common_fields.hpp"
 #include "lesson_panel.hpp"
 
 namespace lens::app {
@@ -34,11 +35,7 @@ protected:
         f.Int("out_channels", S::ConcatOutChannels, &m_spec.out_channels, 1, 64, "output channels of the convolution on the concatenation");
         f.Int("slice_begin", S::ConcatSliceBegin, &m_spec.slice_begin, 0, 127, "first concatenated channel kept");
         f.Int("slice_end", S::ConcatSliceEnd, &m_spec.slice_end, 1, 128, "one past the last channel kept");
-        f.Choice("color", S::ConvColorBy, &m_coloring,
-                 {{"structure", S::ConvColorStructure}, {"parameter", S::ConvColorParameter}, {"value", S::ConvColorValue}},
-                 "matrix colouring")
-            .EditWith(Editor::Radio)
-            .Display();
+        DeclareMatrixColoring(f, &m_coloring);
     }
 
     void DrawContent(AppContext& context) override {

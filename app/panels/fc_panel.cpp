@@ -9,6 +9,7 @@
 #include <lens/lessons/fc_lesson.hpp>
 
 #include "../widgets/matrix_canvas.hpp"
+#include "common_fields.hpp"
 #include "lesson_panel.hpp"
 
 namespace lens::app {
@@ -44,11 +45,7 @@ protected:
                   {"feature_major", S::FcOrderFeature, static_cast<std::int64_t>(FlatOrder::ChannelMajor)}},
                  "flattening: n*F + f or f*N + n")
             .EditWith(Editor::Radio);
-        f.Choice("color", S::ConvColorBy, &m_coloring,
-                 {{"structure", S::ConvColorStructure}, {"parameter", S::ConvColorParameter}, {"value", S::ConvColorValue}},
-                 "matrix colouring")
-            .EditWith(Editor::Radio)
-            .Display();
+        DeclareMatrixColoring(f, &m_coloring);
     }
 
     void DrawContent(AppContext& context) override {
