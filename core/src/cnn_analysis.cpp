@@ -9,6 +9,7 @@
 #include "lens/cnn.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 
 #include "cnn_internal.hpp"
@@ -67,11 +68,14 @@ Ratio MakeRatio(I128 num, I128 den) {
 // How one layer maps positions of its output back to its input, along one axis.
 struct AxisOp {
     enum Kind { Window, Up, TConv, Global } kind = Window;
-    Index kernel = 1;  // Window: effective (dilated) kernel; TConv: kernel
-    Index stride = 1;  // Window, TConv
-    Index pad = 0;     // Window, TConv
-    Index factor = 1;  // Up
-    Index in = 1;      // size of the layer's input map on this axis
+    Index kernel = 1;    // Window: effective (dilated) kernel; TConv: kernel
+    Index taps = 1;      // Window: taps of the kernel (window)
+    Index dilation = 1;  // Window: spacing of the taps
+    Index stride = 1;    // Window, TConv
+    Index pad = 0;       // Window, TConv
+    Index factor = 1;    // Up
+    Index in = 1;        // size of the layer's input map on this axis
+    Index out = 1;       // size of its output map on this axis
 };
 
 // Interval [lo, hi] of positions (inclusive); `empty` once nothing is left.
@@ -82,9 +86,11 @@ struct Span {
 
 constexpr I128 kSpanClamp = I128{1} << 62;  // unclipped ends are clamped here (see Back)
 
-AxisOp AxisOf(const CnnLayer& l, const CnnShape& in, bool vertical) {
+AxisOp AxisOf(const CnnLayerStats& st, bool vertical) {
+    const CnnLayer& l = st.layer;
     AxisOp op;
-    op.in = vertical ? in.h : in.w;
+    op.in = vertical ? st.in.h : st.in.w;
+    op.out = vertical ? st.out.h : st.out.w;
     const Index kernel = vertical ? l.kernel_h : l.kernel_w;
     switch (l.kind) {
         case CnnLayerKind::Conv:
@@ -95,6 +101,8 @@ AxisOp AxisOf(const CnnLayer& l, const CnnShape& in, bool vertical) {
         case CnnLayerKind::AvgPool:
             op.kind = AxisOp::Window;
             op.kernel = l.dilation * (kernel - 1) + 1;  // the dilated kernel's reach
+            op.taps = kernel;
+            op.dilation = l.dilation;
             op.stride = l.stride;
             op.pad = l.padding;
             break;
@@ -160,16 +168,113 @@ Span Back(const AxisOp& op, Span s, bool clip, bool* saturated) {
     return r;
 }
 
-// Region of output position `o` of layer `layer` on one axis: back through layers layer..0.
-Span RegionOnAxis(const std::vector<CnnLayerStats>& layers, Index layer, Index o, bool vertical, bool clip,
-                  bool* saturated) {
+// Unclipped region of output position `o` of layer `layer` on one axis: back through layers layer..0.
+Span RegionOnAxis(const std::vector<CnnLayerStats>& layers, Index layer, Index o, bool vertical, bool* saturated) {
     Span s{o, o, false};
     for (Index l = layer; l >= 0; --l) {
-        const auto& ls = layers[static_cast<size_t>(l)];
-        s = Back(AxisOf(ls.layer, ls.in, vertical), s, clip, saturated);
+        s = Back(AxisOf(layers[static_cast<size_t>(l)], vertical), s, false, saturated);
         if (s.empty) break;
     }
     return s;
+}
+
+// Positions of one map axis that a location depends on: an interval while they are contiguous, a
+// mask of the map (one entry per position) once dilation, or a stride above the window, leaves gaps.
+struct AxisSet {
+    Span span;                       // when `mask` is empty
+    std::vector<std::uint8_t> mask;  // else: 1 where a position is read
+};
+
+// Whether a window layer reads a contiguous set of inputs (before clipping) for the outputs `s`
+// (not empty). Conservative: false only sends the set through the exact mask path.
+bool WindowImageContiguous(const AxisOp& op, const Span& s) {
+    const bool one = s.lo == s.hi;
+    if (op.taps == 1) return one || op.stride == 1;
+    if (op.dilation == 1) return one || op.stride <= op.taps;
+    return op.stride == 1 && s.hi - s.lo + 1 >= op.dilation;
+}
+
+// First and last set entry of a mask (lo > hi when none).
+Span MaskBounds(const std::vector<std::uint8_t>& mask) {
+    const auto first = std::find(mask.begin(), mask.end(), std::uint8_t{1});
+    if (first == mask.end()) return Span{0, 0, true};
+    const auto last = std::find(mask.rbegin(), mask.rend(), std::uint8_t{1}).base() - 1;
+    return Span{first - mask.begin(), last - mask.begin(), false};
+}
+
+// The mask's set as an interval again when it has no gaps (or is empty).
+AxisSet Simplify(std::vector<std::uint8_t> mask) {
+    const Span b = MaskBounds(mask);
+    if (b.empty) return {b, {}};
+    const auto first = mask.begin() + static_cast<std::ptrdiff_t>(b.lo), last = mask.begin() + static_cast<std::ptrdiff_t>(b.hi);
+    if (std::find(first, last, std::uint8_t{0}) != last) return {Span{}, std::move(mask)};
+    return {b, {}};
+}
+
+// Inputs (a mask of the input map) that the outputs in `out_mask` (a mask of the output map) read,
+// tap by tap; positions in the padding read nothing.
+std::vector<std::uint8_t> BackMask(const AxisOp& op, const std::vector<std::uint8_t>& out_mask) {
+    const Index in = op.in, out = static_cast<Index>(out_mask.size());
+    std::vector<std::uint8_t> mask(static_cast<size_t>(in), 0);
+    auto at = [](auto& v, Index i) -> auto& { return v[static_cast<size_t>(i)]; };
+    switch (op.kind) {
+        case AxisOp::Window: {
+            // Input i (padded position j = i + pad) is read when j - k*dilation = o*stride for a tap
+            // k < taps and a read output o: count such o*stride along each chain j, j - d, j - 2d, ...
+            const Index d = op.dilation, reach = op.taps * op.dilation, n = op.pad + in;
+            std::vector<Index> chain(static_cast<size_t>(n), 0);
+            for (Index j = 0; j < n; ++j) {
+                const bool hit = j % op.stride == 0 && j / op.stride < out && at(out_mask, j / op.stride);
+                at(chain, j) = (hit ? 1 : 0) + (j >= d ? at(chain, j - d) : 0);
+            }
+            for (Index i = 0; i < in; ++i) {
+                const Index j = i + op.pad;
+                at(mask, i) = at(chain, j) - (j >= reach ? at(chain, j - reach) : 0) > 0;
+            }
+            break;
+        }
+        case AxisOp::Up:
+            for (Index o = 0; o < out; ++o)
+                if (at(out_mask, o)) at(mask, o / op.factor) = 1;
+            break;
+        case AxisOp::TConv: {
+            // Input i writes outputs i*stride - pad .. i*stride - pad + kernel - 1: is any of them read?
+            std::vector<Index> prefix(static_cast<size_t>(out) + 1, 0);
+            for (Index o = 0; o < out; ++o) at(prefix, o + 1) = at(prefix, o) + at(out_mask, o);
+            for (Index i = 0; i < in; ++i) {
+                const Index lo = std::max<Index>(i * op.stride - op.pad, 0);
+                const Index hi = std::min<Index>(i * op.stride - op.pad + op.kernel - 1, out - 1);
+                at(mask, i) = lo <= hi && at(prefix, hi + 1) > at(prefix, lo);
+            }
+            break;
+        }
+        case AxisOp::Global:
+            if (!MaskBounds(out_mask).empty) std::fill(mask.begin(), mask.end(), std::uint8_t{1});
+            break;
+    }
+    return mask;
+}
+
+// Clipped region of output position `o` of layer `layer` on one axis: the bounding interval of the
+// input positions its taps actually reach. Intervals while the set stays contiguous (O(layers));
+// masks (O(map sizes)) from the first layer whose taps leave gaps, until it is contiguous again.
+Span TightRegionOnAxis(const std::vector<CnnLayerStats>& layers, Index layer, Index o, bool vertical) {
+    AxisSet set{Span{o, o, false}, {}};
+    for (Index l = layer; l >= 0; --l) {
+        const AxisOp op = AxisOf(layers[static_cast<size_t>(l)], vertical);
+        if (set.mask.empty() && op.kind == AxisOp::Window && !WindowImageContiguous(op, set.span)) {
+            set.mask.assign(static_cast<size_t>(op.out), 0);
+            std::fill(set.mask.begin() + static_cast<std::ptrdiff_t>(set.span.lo),
+                      set.mask.begin() + static_cast<std::ptrdiff_t>(set.span.hi + 1), std::uint8_t{1});
+        }
+        if (set.mask.empty()) {
+            set.span = Back(op, set.span, true, nullptr);
+        } else {
+            set = Simplify(BackMask(op, set.mask));
+        }
+        if (set.mask.empty() && set.span.empty) break;  // only padding: nothing further back
+    }
+    return set.mask.empty() ? set.span : MaskBounds(set.mask);
 }
 
 // [SECTION] Analysis: shapes and counts per layer
@@ -420,7 +525,7 @@ std::optional<CnnStats> AnalyzeCnn(const CnnSpec& spec, std::vector<SpecIssue>* 
         // Receptive-field summary of this layer, per axis.
         bool saturated = false;
         for (const bool vertical : {true, false}) {
-            const AxisOp op = AxisOf(st.layer, st.in, vertical);
+            const AxisOp op = AxisOf(st, vertical);
             std::vector<Ratio>& jumps = vertical ? jumps_y : jumps_x;
             const Ratio before = jumps.empty() ? Ratio{} : jumps.back();
             Ratio j;
@@ -456,7 +561,7 @@ std::optional<CnnStats> AnalyzeCnn(const CnnSpec& spec, std::vector<SpecIssue>* 
             field.global = last_global >= 0;
             field.size = 0;
             for (Index o = 0; o < scan; ++o) {
-                const Span s = RegionOnAxis(stats.layers, index, o, vertical, false, &saturated);
+                const Span s = RegionOnAxis(stats.layers, index, o, vertical, &saturated);
                 if (o == 0) field.start = static_cast<Index>(s.lo);
                 if (!s.empty) field.size = std::max(field.size, static_cast<Index>(s.hi - s.lo + 1));
             }
@@ -482,8 +587,10 @@ std::optional<InputRegionResult> InputRegion(const CnnStats& stats, Index layer_
     if (out_y < 0 || out_y >= out.h || out_x < 0 || out_x >= out.w) return std::nullopt;
     InputRegionResult r;
     for (const bool clip : {true, false}) {
-        const Span sy = RegionOnAxis(stats.layers, layer_index, out_y, true, clip, nullptr);
-        const Span sx = RegionOnAxis(stats.layers, layer_index, out_x, false, clip, nullptr);
+        const Span sy = clip ? TightRegionOnAxis(stats.layers, layer_index, out_y, true)
+                             : RegionOnAxis(stats.layers, layer_index, out_y, true, nullptr);
+        const Span sx = clip ? TightRegionOnAxis(stats.layers, layer_index, out_x, false)
+                             : RegionOnAxis(stats.layers, layer_index, out_x, false, nullptr);
         PixelRegion region;
         if (!sy.empty && !sx.empty) {
             region = {static_cast<Index>(sy.lo), static_cast<Index>(sx.lo), static_cast<Index>(sy.hi + 1),
