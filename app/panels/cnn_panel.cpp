@@ -5,11 +5,13 @@
 // (shape, parameters, MACs, activations, receptive field size / jump / start), draws the receptive
 // field of any location of any layer over the image (with the same spot's region at every earlier
 // layer), runs the image through the stack for feature maps, and charts parameters against MACs.
+// The computation is the lesson's (lens/lessons/cnn_lesson.hpp); this file words and draws it.
 //
 // [SECTION] Presets, keys and limits
 // [SECTION] Analysis (memoised on the layer text, the input size and the language)
 // [SECTION] Receptive fields: the chosen location and the same spot at earlier layers
 // [SECTION] Feature maps (forward pass on the task runner, bounded)
+// [SECTION] Classic kernels and the image as input
 // [SECTION] The panel: keys, export
 // [SECTION] Drawing: editors, table, receptive field over the image, feature maps, chart
 #include <algorithm>
@@ -21,10 +23,21 @@
 #include <limits>
 #include <stdexcept>
 
+// GCC 12 reports LatestTask::Poll's move of its optional key as maybe-uninitialized once Poll is
+// inlined into the feature-map view (a false positive: the key is engaged whenever it is read).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <lens/task.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
 #include <lens/cnn.hpp>
 #include <lens/image.hpp>
+#include <lens/lessons/cnn_lesson.hpp>
 #include <lens/memo.hpp>
-#include <lens/task.hpp>
 
 #include "../app_context.hpp"
 #include "../export.hpp"
@@ -52,17 +65,9 @@ constexpr S kKernelNames[] = {S::ConvKernelRandom, S::ConvKernelIdentity, S::Con
                               S::ConvKernelSharpen, S::ConvKernelSobelX, S::ConvKernelSobelY};
 constexpr int kKernelCount = 6;
 
-// The image is resized to the stack's input for the overlay and the forward pass: at most this
-// many px a side (the counts alone would allow kCnnMaxSide, but nothing here is drawn that large).
-constexpr Index kMaxInputSide = 2048;
-// Feature maps: ForwardStack (GEMMs) runs on the worker thread within these budgets (its default
-// MAC limit, under a second on one core: the notes' stack at 256 and MobileNet v1 at 224 run at
-// full size); larger stacks run on a downscaled input, or not at all.
-constexpr Count kForwardMaxMacs = CnnForwardLimits{}.max_macs;          // 8,589,934,592
-constexpr Count kForwardMaxElements = Count{1} << 24;                   // floats over all maps
-constexpr Count kForwardMaxParameters = Count{1} << 24;                 // weights allocated
-constexpr int kShownChannels = 6;   // channels drawn per layer
-constexpr int kStripChannels = 64;  // channels drawn for a 1 x 1 map (a vector), as one strip
+constexpr Index kMaxInputSide = kCnnLessonMaxInputSide;
+// Feature maps run on the worker thread within the lesson's budgets (lens/lessons/cnn_lesson.hpp).
+constexpr CnnForwardBudget kBudget{};
 constexpr size_t kTextCapacity = 8192;
 
 std::string Fmt(const char* format, ...) {
@@ -134,111 +139,37 @@ struct AnalysisKey {
 };
 
 struct Analysis {
-    std::vector<SpecIssue> issues;            // empty when the stack is valid
+    std::vector<SpecIssue> issues;            // empty when the stack is valid, worded in the key's language
     std::string preset;                       // the preset the stack equals, or "custom"
     std::shared_ptr<const CnnSpec> spec;      // set when valid
     std::shared_ptr<const CnnStats> stats;    // set when valid
 };
 
-
+// The lesson's analysis, its size problems worded in the key's language.
 Analysis Analyze(const AnalysisKey& key) {
-    Analysis a;
+    using Kind = CnnLessonIssue::Kind;
     const auto lang = key.language;
-    LayerParseError error;
-    auto layers = ParseLayers(key.text, &error);
-    if (!layers) a.issues.push_back({"layers", error.message});
-    for (const auto& [field, value] : {std::pair<const char*, std::int64_t>{"in_h", key.in_h}, {"in_w", key.in_w}})
-        if (value < 1) a.issues.push_back({field, Fmt(i18n::TextIn(S::CnnErrSideSmall, lang), field, static_cast<long long>(value))});
-    if (key.in_h >= 1 && key.in_w >= 1 && (key.in_h > kMaxInputSide || key.in_w > kMaxInputSide)) {
-        a.issues.push_back({key.in_h > kMaxInputSide ? "in_h" : "in_w",
-                            Fmt(i18n::TextIn(S::CnnErrSideLarge, lang), static_cast<long long>(key.in_h),
-                                static_cast<long long>(key.in_w), LL(kMaxInputSide))});
+    CnnLessonAnalysis lesson = AnalyzeCnnLesson({key.text, key.in_h, key.in_w, key.in_channels});
+    Analysis a{{}, std::move(lesson.preset), std::move(lesson.spec), std::move(lesson.stats)};
+    for (const CnnLessonIssue& i : lesson.issues) {
+        switch (i.kind) {
+            case Kind::Core: a.issues.push_back({i.field, i.message}); break;
+            case Kind::SideBelowOne:
+                a.issues.push_back({i.field, Fmt(i18n::TextIn(S::CnnErrSideSmall, lang), i.field.c_str(), static_cast<long long>(i.value))});
+                break;
+            case Kind::SideAboveLimit:
+                a.issues.push_back({i.field, Fmt(i18n::TextIn(S::CnnErrSideLarge, lang), static_cast<long long>(i.value),
+                                                 static_cast<long long>(i.value2), LL(kMaxInputSide))});
+                break;
+            case Kind::Channels:
+                a.issues.push_back({i.field, Fmt(i18n::TextIn(S::CnnErrChannels, lang), LL(kCnnMaxChannels), static_cast<long long>(i.value))});
+                break;
+        }
     }
-    if (key.in_channels < 1 || key.in_channels > kCnnMaxChannels)
-        a.issues.push_back({"in_channels", Fmt(i18n::TextIn(S::CnnErrChannels, lang), LL(kCnnMaxChannels), static_cast<long long>(key.in_channels))});
-    if (!a.issues.empty()) return a;
-    CnnSpec spec{key.in_channels, key.in_h, key.in_w, std::move(*layers)};
-    auto stats = AnalyzeCnn(spec, &a.issues);
-    if (!stats) return a;
-    a.preset = "custom";
-    for (const auto& p : CnnPresets())
-        if (p.spec == spec) a.preset = p.key;
-    a.spec = std::make_shared<const CnnSpec>(std::move(spec));
-    a.stats = std::make_shared<const CnnStats>(std::move(*stats));
     return a;
 }
 
-// The location a query shows by default: the centre of the last layer that still has a spatial
-// map (global layers see everything; their region says little).
-struct Query {
-    Index layer = 0;  // 0-based into stats.layers
-    Index y = 0, x = 0;
-};
-
-Query DefaultQuery(const CnnStats& stats) {
-    Index layer = static_cast<Index>(stats.layers.size()) - 1;
-    for (Index i = layer; i >= 0; --i) {
-        const CnnLayerStats& st = stats.layers[static_cast<size_t>(i)];
-        if (!st.field_y.global && st.out.h * st.out.w > 1) {
-            layer = i;
-            break;
-        }
-    }
-    const CnnShape& out = stats.layers[static_cast<size_t>(layer)].out;
-    return {layer, out.h / 2, out.w / 2};
-}
-
 // [SECTION] Receptive fields: the chosen location and the same spot at earlier layers
-
-// The output location of layer j (per axis) whose unclipped region is centred nearest to `centre`
-// (input pixels). Without up-sampling the regions step by `jump`, so the guess is exact up to
-// rounding; with up-sampling they step unevenly, so a few neighbours are compared.
-Index NearestOnAxis(const CnnStats& stats, Index j, bool vertical, double centre) {
-    const CnnLayerStats& st = stats.layers[static_cast<size_t>(j)];
-    const CnnField& f = vertical ? st.field_y : st.field_x;
-    const Index n = vertical ? st.out.h : st.out.w;
-    if (f.global || n <= 1 || f.jump_num == 0) return 0;
-    const double guess = (centre - static_cast<double>(f.start) - (static_cast<double>(f.size) - 1) * 0.5) / f.Jump();
-    const Index g = std::clamp<Index>(static_cast<Index>(std::llround(std::clamp(guess, -1e15, 1e15))), 0, n - 1);
-    Index best = g;
-    double best_d = std::numeric_limits<double>::infinity();
-    for (Index o = std::max<Index>(0, g - 3); o <= std::min<Index>(n - 1, g + 3); ++o) {
-        auto r = InputRegion(stats, j, vertical ? o : 0, vertical ? 0 : o);
-        if (!r) continue;
-        const double c = vertical ? (static_cast<double>(r->unclipped.y0 + r->unclipped.y1) - 1) * 0.5
-                                  : (static_cast<double>(r->unclipped.x0 + r->unclipped.x1) - 1) * 0.5;
-        if (std::fabs(c - centre) < best_d) {
-            best_d = std::fabs(c - centre);
-            best = o;
-        }
-    }
-    return best;
-}
-
-struct Ancestor {
-    Index layer = 0, y = 0, x = 0;
-    InputRegionResult region;
-};
-
-// The chosen location's region, and for every earlier layer the location centred on the same spot
-// with its region: the nested frames drawn over the image (index = layer).
-std::vector<Ancestor> Ancestors(const CnnStats& stats, const Query& q) {
-    std::vector<Ancestor> out;
-    auto chosen = InputRegion(stats, q.layer, q.y, q.x);
-    if (!chosen) return out;
-    const double cy = (static_cast<double>(chosen->unclipped.y0 + chosen->unclipped.y1) - 1) * 0.5;
-    const double cx = (static_cast<double>(chosen->unclipped.x0 + chosen->unclipped.x1) - 1) * 0.5;
-    for (Index j = 0; j < q.layer; ++j) {
-        Ancestor a;
-        a.layer = j;
-        a.y = NearestOnAxis(stats, j, true, cy);
-        a.x = NearestOnAxis(stats, j, false, cx);
-        if (auto r = InputRegion(stats, j, a.y, a.x)) a.region = *r;
-        out.push_back(a);
-    }
-    out.push_back({q.layer, q.y, q.x, *chosen});
-    return out;
-}
 
 // Colour of layer j of 0..last: cyan for the first layers through green and yellow to orange.
 ImU32 LayerColor(Index j, Index last) {
@@ -250,131 +181,6 @@ ImU32 LayerColor(Index j, Index last) {
 
 // [SECTION] Feature maps (forward pass on the task runner, bounded)
 
-enum class PlanStop { None, Linear, Parameters, Budget };
-
-// What the forward pass runs: the layers up to the first fully connected one (it has no map) and
-// within the parameter budget, at the stack's input size or downscaled until the MAC and memory
-// budgets hold; when even the smallest input those layers accept is over the budgets, fewer layers.
-// `run` has no layers when nothing can run.
-struct ForwardPlan {
-    CnnSpec run;
-    Index prefix = 0;              // layers run
-    PlanStop stop = PlanStop::None;
-    bool downscaled = false;
-    Count full_macs = 0;           // the run layers' MACs at the stack's input size
-    bool too_large = false;        // not even the first layer fits the budgets
-    Index min_h = 0, min_w = 0;    // then: the smallest input it accepts,
-    Count min_macs = 0, min_elements = 0;  // and what it needs there
-    bool operator==(const ForwardPlan&) const = default;
-};
-
-struct Attempt {
-    bool ok = false;
-    CnnSpec run;
-    bool downscaled = false;
-    Count full_macs = 0;
-    Index min_h = 0, min_w = 0;
-    Count min_macs = 0, min_elements = 0;
-};
-
-// The first n layers at the largest input (the stack's own, or smaller with the same aspect
-// ratio) within the budgets. Map sizes grow with the input, so "analysable" and "within budget"
-// are each monotone in the scaled side: two binary searches.
-Attempt TryPrefix(const CnnSpec& spec, const CnnStats& stats, Index n) {
-    Attempt a;
-    CnnSpec prefix{spec.in_channels, spec.in_h, spec.in_w, std::vector<CnnLayer>(spec.layers.begin(), spec.layers.begin() + n)};
-    Count elements = 0;
-    for (Index i = 0; i < n; ++i) {
-        a.full_macs += stats.layers[static_cast<size_t>(i)].macs;
-        elements += stats.layers[static_cast<size_t>(i)].activations;
-    }
-    if (a.full_macs <= kForwardMaxMacs && elements <= kForwardMaxElements) {
-        a.ok = true;
-        a.run = std::move(prefix);
-        return a;
-    }
-    const Index side = std::max(spec.in_h, spec.in_w);
-    auto scaled = [&](Index s) {
-        CnnSpec t = prefix;
-        t.in_h = std::max<Index>(1, (spec.in_h * s + side / 2) / side);
-        t.in_w = std::max<Index>(1, (spec.in_w * s + side / 2) / side);
-        return t;
-    };
-    auto analyse = [&](Index s) { return AnalyzeCnn(scaled(s)); };
-    auto fits = [](const CnnStats& st) { return st.macs <= kForwardMaxMacs && st.activations <= kForwardMaxElements; };
-    Index lo = 1, hi = side;  // smallest analysable side
-    while (lo < hi) {
-        const Index mid = lo + (hi - lo) / 2;
-        if (analyse(mid)) hi = mid;
-        else lo = mid + 1;
-    }
-    const auto smallest = analyse(lo);
-    if (!smallest || !fits(*smallest)) {
-        const CnnSpec t = scaled(lo);
-        a.min_h = t.in_h;
-        a.min_w = t.in_w;
-        if (smallest) {
-            a.min_macs = smallest->macs;
-            a.min_elements = smallest->activations;
-        }
-        return a;
-    }
-    Index good = lo, bad = side;  // largest side within the budgets
-    while (bad - good > 1) {
-        const Index mid = good + (bad - good) / 2;
-        auto st = analyse(mid);
-        if (st && fits(*st)) good = mid;
-        else bad = mid;
-    }
-    a.ok = true;
-    a.run = scaled(good);
-    a.downscaled = true;
-    return a;
-}
-
-ForwardPlan PlanForward(const CnnSpec& spec, const CnnStats& stats) {
-    ForwardPlan plan;
-    Count params = 0;
-    for (const CnnLayerStats& st : stats.layers) {
-        if (st.layer.kind == CnnLayerKind::Linear) {
-            plan.stop = PlanStop::Linear;
-            break;
-        }
-        if (params + st.parameters > kForwardMaxParameters) {
-            plan.stop = PlanStop::Parameters;
-            break;
-        }
-        params += st.parameters;
-        ++plan.prefix;
-    }
-    if (plan.prefix == 0) return plan;
-    Attempt a = TryPrefix(spec, stats, plan.prefix);
-    if (!a.ok) {
-        // Fewer layers need less, and a smaller input: the longest prefix that fits.
-        Index good = 0, bad = plan.prefix;
-        while (bad - good > 1) {
-            const Index mid = good + (bad - good) / 2;
-            if (TryPrefix(spec, stats, mid).ok) good = mid;
-            else bad = mid;
-        }
-        if (good == 0) {
-            plan.too_large = true;
-            plan.min_h = a.min_h;
-            plan.min_w = a.min_w;
-            plan.min_macs = a.min_macs;
-            plan.min_elements = a.min_elements;
-            return plan;
-        }
-        plan.prefix = good;
-        plan.stop = PlanStop::Budget;
-        a = TryPrefix(spec, stats, good);
-    }
-    plan.run = std::move(a.run);
-    plan.downscaled = a.downscaled;
-    plan.full_macs = a.full_macs;
-    return plan;
-}
-
 struct ForwardKey {
     CnnSpec spec;  // the whole (valid) stack; the task plans what runs
     std::uint64_t image_version = 0;
@@ -383,21 +189,8 @@ struct ForwardKey {
     bool operator==(const ForwardKey&) const = default;
 };
 
-struct LayerMaps {
-    Grid<float> mosaic;  // the first channels side by side, NaN gaps between them
-    CnnShape shape;      // of the run (possibly downscaled) map
-    int shown = 0;       // channels in the mosaic
-    int gap = 0;         // px of NaN between tiles
-    bool strip = false;  // a 1 x 1 map: the channels as one strip, no gaps
-    float lo = 0, hi = 1;
-};
-
-struct FeatureMaps {
-    ForwardPlan plan;
-    Index full_h = 0, full_w = 0;  // the stack's input, for the notes
-    std::vector<LayerMaps> layers;
-    CnnShape input;
-};
+// [SECTION] Classic kernels and the image as input (app-side until core has one kernels module
+// and one image-to-CHW; the lesson takes them as hooks)
 
 // A kh x kw classic kernel (the conv panel's choices), or nullopt for seeded weights.
 std::optional<std::vector<float>> ClassicKernel(KernelChoice choice, Index kh, Index kw) {
@@ -481,84 +274,14 @@ std::vector<float> ImageInput(const Image& image, Index c, Index h, Index w) {
     return x;
 }
 
-LayerMaps MakeMosaic(const std::vector<float>& out, const CnnShape& shape) {
-    LayerMaps m;
-    m.shape = shape;
-    const Index plane = shape.h * shape.w;
-    if (plane == 1) {
-        m.strip = true;
-        m.shown = static_cast<int>(std::min<Index>(shape.c, kStripChannels));
-        m.mosaic.Resize(m.shown, 1);
-        for (int c = 0; c < m.shown; ++c) m.mosaic.data[static_cast<size_t>(c)] = out[static_cast<size_t>(c)];
-    } else {
-        m.shown = static_cast<int>(std::min<Index>(shape.c, kShownChannels));
-        m.gap = static_cast<int>(std::max<Index>(1, shape.w / 8));
-        const int tw = static_cast<int>(shape.w), th = static_cast<int>(shape.h);
-        m.mosaic.Resize(m.shown * tw + (m.shown - 1) * m.gap, th, std::numeric_limits<float>::quiet_NaN());
-        for (int c = 0; c < m.shown; ++c)
-            for (int y = 0; y < th; ++y)
-                for (int x = 0; x < tw; ++x)
-                    m.mosaic.At(c * (tw + m.gap) + x, y) = out[static_cast<size_t>(c * plane + y * tw + x)];
+// The feature-map task: the lesson's forward pass on the image, with the chosen kernels.
+CnnFeatureMaps ComputeFeatures(const ForwardKey& key, std::shared_ptr<const Image> image, TaskContext& context) {
+    auto input = [&image](const CnnShape& in) { return ImageInput(*image, in.c, in.h, in.w); };
+    CnnWeightsFn adjust;
+    if (key.kernel != 0) {
+        adjust = [choice = static_cast<KernelChoice>(key.kernel)](const CnnStats& stats, CnnWeights& w) { ApplyClassicKernels(stats, choice, w); };
     }
-    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
-    for (float v : m.mosaic.data)
-        if (std::isfinite(v)) {
-            lo = std::min(lo, v);
-            hi = std::max(hi, v);
-        }
-    if (!(lo <= hi)) lo = hi = 0;
-    m.lo = lo;
-    m.hi = hi;
-    return m;
-}
-
-FeatureMaps ComputeFeatures(const ForwardKey& key, std::shared_ptr<const Image> image, TaskContext& context) {
-    FeatureMaps result;
-    std::vector<SpecIssue> issues;
-    const auto full = AnalyzeCnn(key.spec, &issues);
-    if (!full) throw std::runtime_error(JoinIssues(issues));
-    // Planning analyses the stack at many input sizes: here, off the UI thread.
-    result.plan = PlanForward(key.spec, *full);
-    result.full_h = key.spec.in_h;
-    result.full_w = key.spec.in_w;
-    if (result.plan.run.layers.empty()) return result;
-    context.ThrowIfCancelled();
-    auto stats = AnalyzeCnn(result.plan.run, &issues);
-    if (!stats) throw std::runtime_error(JoinIssues(issues));
-    std::string error;
-    auto weights = SeedCnnWeights(*stats, static_cast<std::uint64_t>(key.seed), kForwardMaxParameters, &error);
-    if (!weights) throw std::runtime_error(error);
-    if (key.kernel != 0) ApplyClassicKernels(*stats, static_cast<KernelChoice>(key.kernel), *weights);
-    result.input = stats->input;
-    std::vector<float> x = ImageInput(*image, stats->input.c, stats->input.h, stats->input.w);
-    // One layer at a time, so that progress is reported and a superseded request stops early.
-    const double total = static_cast<double>(std::max<Count>(1, stats->macs));
-    Count done = 0;
-    CnnForwardLimits limits;
-    limits.max_macs = kForwardMaxMacs;
-    limits.max_elements = kForwardMaxElements;
-    for (size_t i = 0; i < stats->layers.size(); ++i) {
-        context.ThrowIfCancelled();
-        const CnnLayerStats& st = stats->layers[i];
-        CnnStats one;
-        one.input = st.in;
-        one.layers = {st};
-        one.out = st.out;
-        one.parameters = st.parameters;
-        one.macs = st.macs;
-        one.activations = st.activations;
-        one.max_activation = st.activations;
-        CnnWeights w;
-        w.weights.push_back(std::move(weights->weights[i]));
-        w.biases.push_back(std::move(weights->biases[i]));
-        auto outputs = ForwardStack(one, w, x, limits, &error);
-        if (!outputs) throw std::runtime_error(error);
-        x = std::move(outputs->front());
-        result.layers.push_back(MakeMosaic(x, st.out));
-        done += st.macs;
-        context.SetProgress(static_cast<float>(static_cast<double>(done) / total));
-    }
-    return result;
+    return ComputeCnnFeatureMaps(key.spec, static_cast<std::uint64_t>(key.seed), input, adjust, context, kBudget);
 }
 
 // [SECTION] The panel: keys, export
@@ -583,7 +306,7 @@ public:
             issues.push_back({"query_layer", Fmt(i18n::TextIn(S::CnnErrQueryLayer, i18n::Language::English),
                                                  static_cast<long long>(m_query_layer), LL(layers))});
         } else if (m_query_set[1] || m_query_set[2]) {
-            const Query q = ResolvedQuery(stats);
+            const CnnQuery q = ResolvedQuery(stats);
             const CnnShape& out = stats.layers[static_cast<size_t>(q.layer)].out;
             const bool bad_y = m_query_set[1] && (m_query_y < 0 || m_query_y >= out.h);
             const bool bad_x = m_query_set[2] && (m_query_x < 0 || m_query_x >= out.w);
@@ -600,73 +323,7 @@ public:
         Panel::Export(context, sink);
         const Analysis a = Analyze(KeyFor(i18n::Language::English));
         if (!a.stats) return;
-        const CnnSpec& spec = *a.spec;
-        const CnnStats& st = *a.stats;
-        sink.String("preset", a.preset);
-        sink.String("layers", FormatLayers(spec.layers));
-        sink.Integer("in_h", spec.in_h);
-        sink.Integer("in_w", spec.in_w);
-        sink.Integer("in_channels", spec.in_channels);
-        sink.Integer("layer_count", static_cast<std::int64_t>(st.layers.size()));
-        sink.Integer("parameters", st.parameters);
-        sink.Integer("macs", st.macs);
-        sink.Integer("activations", st.activations);
-        sink.Integer("max_activation", st.max_activation);
-        sink.Integer("out_channels", st.out.c);
-        sink.Integer("out_h", st.out.h);
-        sink.Integer("out_w", st.out.w);
-        const CnnLayerStats& last = st.layers.back();
-        sink.Integer("receptive_field", std::max(last.field_y.size, last.field_x.size));
-        sink.Integer("receptive_field_h", last.field_y.size);
-        sink.Integer("receptive_field_w", last.field_x.size);
-        sink.Number("jump", last.field_y.Jump());
-        sink.Integer("start", last.field_y.start);
-        sink.Integer("global", last.field_y.global ? 1 : 0);
-        const Query q = ResolvedQuery(st);
-        sink.Integer("query_layer", q.layer + 1);
-        sink.Integer("query_y", q.y);
-        sink.Integer("query_x", q.x);
-        if (auto r = InputRegion(st, q.layer, q.y, q.x)) {
-            auto arr = [](const PixelRegion& p) {
-                return std::vector<double>{static_cast<double>(p.y0), static_cast<double>(p.x0), static_cast<double>(p.y1),
-                                           static_cast<double>(p.x1)};
-            };
-            sink.NumberArray("query_region", arr(r->clipped));
-            sink.NumberArray("query_region_unclipped", arr(r->unclipped));
-        }
-        std::vector<double> oc, oh, ow, params, weights, biases, macs, acts, rf_h, rf_w, jump_h, jump_w, start_h, start_w, global;
-        for (const CnnLayerStats& l : st.layers) {
-            oc.push_back(static_cast<double>(l.out.c));
-            oh.push_back(static_cast<double>(l.out.h));
-            ow.push_back(static_cast<double>(l.out.w));
-            params.push_back(static_cast<double>(l.parameters));
-            weights.push_back(static_cast<double>(l.weights));
-            biases.push_back(static_cast<double>(l.biases));
-            macs.push_back(static_cast<double>(l.macs));
-            acts.push_back(static_cast<double>(l.activations));
-            rf_h.push_back(static_cast<double>(l.field_y.size));
-            rf_w.push_back(static_cast<double>(l.field_x.size));
-            jump_h.push_back(l.field_y.Jump());
-            jump_w.push_back(l.field_x.Jump());
-            start_h.push_back(static_cast<double>(l.field_y.start));
-            start_w.push_back(static_cast<double>(l.field_x.start));
-            global.push_back(l.field_y.global ? 1.0 : 0.0);
-        }
-        sink.NumberArray("layer_out_channels", oc);
-        sink.NumberArray("layer_out_h", oh);
-        sink.NumberArray("layer_out_w", ow);
-        sink.NumberArray("layer_parameters", params);
-        sink.NumberArray("layer_weights", weights);
-        sink.NumberArray("layer_biases", biases);
-        sink.NumberArray("layer_macs", macs);
-        sink.NumberArray("layer_activations", acts);
-        sink.NumberArray("layer_receptive_field", rf_h);
-        sink.NumberArray("layer_receptive_field_w", rf_w);
-        sink.NumberArray("layer_jump", jump_h);
-        sink.NumberArray("layer_jump_w", jump_w);
-        sink.NumberArray("layer_start", start_h);
-        sink.NumberArray("layer_start_w", start_w);
-        sink.NumberArray("layer_global", global);
+        VisitFigures(CnnLessonResult{a.preset, a.spec, a.stats, ResolvedQuery(*a.stats)}, sink);
     }
 
 protected:
@@ -734,16 +391,12 @@ private:
 
     // The query in range of `stats`: what the user or the keys chose, the defaults for the rest
     // (the last layer with a map, its middle).
-    Query ResolvedQuery(const CnnStats& stats) const {
-        Query q = DefaultQuery(stats);
-        if (m_query_set[0]) q.layer = std::clamp<Index>(m_query_layer - 1, 0, static_cast<Index>(stats.layers.size()) - 1);
-        const CnnShape& out = stats.layers[static_cast<size_t>(q.layer)].out;
-        q.y = m_query_set[1] ? std::clamp<Index>(m_query_y, 0, out.h - 1) : out.h / 2;
-        q.x = m_query_set[2] ? std::clamp<Index>(m_query_x, 0, out.w - 1) : out.w / 2;
-        return q;
+    CnnQuery ResolvedQuery(const CnnStats& stats) const {
+        auto chosen = [this](int which, std::int64_t value) { return m_query_set[which] ? std::optional<Index>(value) : std::nullopt; };
+        return ResolveCnnQuery(stats, chosen(0, m_query_layer - 1), chosen(1, m_query_y), chosen(2, m_query_x));
     }
 
-    void SetQuery(const Query& q) {
+    void SetQuery(const CnnQuery& q) {
         m_query_set[0] = m_query_set[1] = m_query_set[2] = true;
         m_query_layer = q.layer + 1;
         m_query_y = q.y;
@@ -751,15 +404,7 @@ private:
     }
 
     // Another layer, keeping the spot: the location of `layer` centred nearest the current region.
-    void SelectLayer(const CnnStats& stats, Index layer) {
-        const Query cur = ResolvedQuery(stats);
-        double cy = 0, cx = 0;
-        if (auto r = InputRegion(stats, cur.layer, cur.y, cur.x)) {
-            cy = (static_cast<double>(r->unclipped.y0 + r->unclipped.y1) - 1) * 0.5;
-            cx = (static_cast<double>(r->unclipped.x0 + r->unclipped.x1) - 1) * 0.5;
-        }
-        SetQuery({layer, NearestOnAxis(stats, layer, true, cy), NearestOnAxis(stats, layer, false, cx)});
-    }
+    void SelectLayer(const CnnStats& stats, Index layer) { SetQuery(CnnSameSpot(stats, ResolvedQuery(stats), layer)); }
 
     void DrawEditors(const Analysis& analysis, const CnnStats* stats);
     void DrawQueryMap(const CnnStats& stats, float width);
@@ -783,7 +428,7 @@ private:
     Memo<AnalysisKey, Analysis> m_analysis;
     std::shared_ptr<const CnnSpec> m_valid_spec;    // the last valid stack (shown while the fields are wrong)
     std::shared_ptr<const CnnStats> m_valid_stats;
-    std::unique_ptr<LatestTask<ForwardKey, FeatureMaps>> m_features;
+    std::unique_ptr<LatestTask<ForwardKey, CnnFeatureMaps>> m_features;
     std::vector<std::unique_ptr<Heatmap>> m_maps;
     gfx::CachedTexture m_image_texture;
 };
@@ -851,7 +496,7 @@ void CnnPanel::DrawEditors(const Analysis& analysis, const CnnStats* stats) {
         SelectLayer(*stats, layer - 1);
         m_scroll_to_query = true;
     }
-    const Query q = ResolvedQuery(*stats);
+    const CnnQuery q = ResolvedQuery(*stats);
     std::int64_t y = q.y, x = q.x;
     const CnnShape& out = stats->layers[static_cast<size_t>(q.layer)].out;
     const bool changed_y = SpecField(Tr(S::CnnQueryY), "query_y", &y, 0, out.h - 1, none);
@@ -869,7 +514,7 @@ void CnnPanel::DrawEditors(const Analysis& analysis, const CnnStats* stats) {
 
 // The chosen layer's output map as a grid of cells; click to choose the location.
 void CnnPanel::DrawQueryMap(const CnnStats& stats, float width) {
-    const Query q = ResolvedQuery(stats);
+    const CnnQuery q = ResolvedQuery(stats);
     const CnnShape& out = stats.layers[static_cast<size_t>(q.layer)].out;
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::PushTextWrapPos(0);
@@ -912,7 +557,7 @@ void RightAligned(const std::string& text) {
 }
 
 void CnnPanel::DrawTable(const CnnStats& stats, float height) {
-    const Query q = ResolvedQuery(stats);
+    const CnnQuery q = ResolvedQuery(stats);
     // Cells as text first, so that every column gets the width of its widest entry (numbers are
     // never cut); the layer column takes what is left, and a narrow window scrolls sideways.
     constexpr int kColumns = 9;
@@ -999,10 +644,10 @@ void CnnPanel::DrawReceptiveField(AppContext& context, const CnnStats& stats, Im
     const Image& image = *context.image;
     const float ui = context.ui_scale;  // line widths follow the UI (and figure-export) scale
     m_image_texture.Sync(context.image_version + 1, image.width, image.height, gfx::PixelFormat::Rgb8, image.rgb.data());
-    const Query q = ResolvedQuery(stats);
-    const std::vector<Ancestor> chain = Ancestors(stats, q);
+    const CnnQuery q = ResolvedQuery(stats);
+    const std::vector<CnnAncestor> chain = CnnAncestors(stats, q);
     if (chain.empty()) return;
-    const Ancestor& chosen = chain.back();
+    const CnnAncestor& chosen = chain.back();
     const CnnLayerStats& layer = stats.layers[static_cast<size_t>(q.layer)];
     const double in_h = static_cast<double>(stats.input.h), in_w = static_cast<double>(stats.input.w);
 
@@ -1085,7 +730,7 @@ void CnnPanel::DrawReceptiveField(AppContext& context, const CnnStats& stats, Im
         if (py >= 0 && px >= 0 && py < in_h && px < in_w) {
             ImGui::SetTooltip(Tr(S::CnnRegionHover), static_cast<long long>(py), static_cast<long long>(px), LL(q.layer + 1));
             if (ImGui::IsMouseClicked(ImGuiMouseButton_Left))
-                SetQuery({q.layer, NearestOnAxis(stats, q.layer, true, std::floor(py)), NearestOnAxis(stats, q.layer, false, std::floor(px))});
+                SetQuery({q.layer, CnnNearestOnAxis(stats, q.layer, true, std::floor(py)), CnnNearestOnAxis(stats, q.layer, false, std::floor(px))});
         }
     }
 
@@ -1117,22 +762,22 @@ void CnnPanel::DrawFeatures(AppContext& context, const CnnStats& stats, ImVec2 s
     auto image = context.image;
     m_features->Request(key, [key, image](TaskContext& task) { return ComputeFeatures(key, image, task); });
     m_features->Poll();
-    const FeatureMaps* maps = m_features->Current();
+    const CnnFeatureMaps* maps = m_features->Current();
     // The shown maps belong to the current stack (not an older one still shown while recomputing).
     const bool current = maps && m_features->CurrentKey() && *m_features->CurrentKey() == key;
     std::vector<std::string> notes;
     if (stats.input.c != 3) notes.push_back(Tr(S::CnnFeaturesInput));
     if (maps) {
-        const ForwardPlan& plan = maps->plan;
-        if (plan.stop == PlanStop::Linear && plan.prefix > 0)
+        const CnnForwardPlan& plan = maps->plan;
+        if (plan.stop == CnnPlanStop::Linear && plan.prefix > 0)
             notes.push_back(Fmt(Tr(S::CnnFeaturesStopLinear), LL(plan.prefix + 1), LL(plan.prefix + 1)));
-        if (plan.stop == PlanStop::Parameters)
-            notes.push_back(Fmt(Tr(S::CnnFeaturesStopParameters), LL(plan.prefix + 1), FormatExact(kForwardMaxParameters).c_str()));
-        if (plan.stop == PlanStop::Budget)
-            notes.push_back(Fmt(Tr(S::CnnFeaturesStopBudget), LL(plan.prefix + 1), FormatSI(static_cast<double>(kForwardMaxMacs)).c_str()));
+        if (plan.stop == CnnPlanStop::Parameters)
+            notes.push_back(Fmt(Tr(S::CnnFeaturesStopParameters), LL(plan.prefix + 1), FormatExact(kBudget.max_parameters).c_str()));
+        if (plan.stop == CnnPlanStop::Budget)
+            notes.push_back(Fmt(Tr(S::CnnFeaturesStopBudget), LL(plan.prefix + 1), FormatSI(static_cast<double>(kBudget.max_macs)).c_str()));
         if (plan.downscaled)
             notes.push_back(Fmt(Tr(S::CnnFeaturesDownscaled), LL(plan.run.in_h), LL(plan.run.in_w), LL(maps->full_h), LL(maps->full_w),
-                                FormatSI(static_cast<double>(plan.full_macs)).c_str(), FormatSI(static_cast<double>(kForwardMaxMacs)).c_str()));
+                                FormatSI(static_cast<double>(plan.full_macs)).c_str(), FormatSI(static_cast<double>(kBudget.max_macs)).c_str()));
     }
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x);
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -1143,20 +788,20 @@ void CnnPanel::DrawFeatures(AppContext& context, const CnnStats& stats, ImVec2 s
     if (!m_features->Error().empty()) WrappedColored(kErrorColor, m_features->Error());
     if (m_features->Busy()) ImGui::TextColored(kNoteColor, Tr(S::CnnFeaturesRunning), static_cast<int>(m_features->Progress() * 100));
     if (!maps) return;
-    const ForwardPlan& plan = maps->plan;
-    if (plan.prefix == 0 && plan.stop == PlanStop::Linear) {
+    const CnnForwardPlan& plan = maps->plan;
+    if (plan.prefix == 0 && plan.stop == CnnPlanStop::Linear) {
         WrappedColored(kErrorColor, Tr(S::CnnFeaturesNone));
         return;
     }
     if (plan.too_large) {
         WrappedColored(kErrorColor, Fmt(Tr(S::CnnFeaturesTooLarge), LL(plan.min_h), LL(plan.min_w), FormatExact(plan.min_macs).c_str(),
-                                        FormatExact(plan.min_elements).c_str(), FormatExact(kForwardMaxMacs).c_str(),
-                                        FormatExact(kForwardMaxElements).c_str()));
+                                        FormatExact(plan.min_elements).c_str(), FormatExact(kBudget.max_macs).c_str(),
+                                        FormatExact(kBudget.max_elements).c_str()));
         return;
     }
 
-    const Query q = ResolvedQuery(stats);
-    const std::vector<Ancestor> chain = current ? Ancestors(stats, q) : std::vector<Ancestor>{};
+    const CnnQuery q = ResolvedQuery(stats);
+    const std::vector<CnnAncestor> chain = current ? CnnAncestors(stats, q) : std::vector<CnnAncestor>{};
     ImGui::BeginChild("##maps", ImVec2(0, 0), false);
     const float avail_w = ImGui::GetContentRegionAvail().x;
     // The label column is as wide as the widest label (within bounds); labels never run under the maps.
@@ -1167,11 +812,11 @@ void CnnPanel::DrawFeatures(AppContext& context, const CnnStats& stats, ImVec2 s
         widest = std::max(widest, ImGui::CalcTextSize(label).x);
     }
     const float label_w = std::min(widest + ImGui::GetFontSize() * 0.8f, avail_w * 0.4f);
-    const float tile = std::clamp((avail_w - label_w) / static_cast<float>(kShownChannels) - 2.0f, 24.0f, ImGui::GetFontSize() * 8.0f);
+    const float tile = std::clamp((avail_w - label_w) / static_cast<float>(kCnnShownChannels) - 2.0f, 24.0f, ImGui::GetFontSize() * 8.0f);
     const std::uint64_t gen = m_features->Generation();
     if (m_maps.size() < maps->layers.size()) m_maps.resize(maps->layers.size());
     for (size_t i = 0; i < maps->layers.size(); ++i) {
-        const LayerMaps& lm = maps->layers[i];
+        const CnnLayerMaps& lm = maps->layers[i];
         const CnnLayerStats& st = stats.layers[std::min(i, stats.layers.size() - 1)];
         const float row_h = lm.strip ? ImGui::GetFontSize() * 3.2f : std::max(tile, ImGui::GetTextLineHeightWithSpacing() * 3.2f);
         const ImVec2 row0 = ImGui::GetCursorScreenPos();
@@ -1215,7 +860,7 @@ void CnnPanel::DrawFeatures(AppContext& context, const CnnStats& stats, ImVec2 s
         ImDrawList* draw = ImGui::GetWindowDrawList();
         const float px = lm.mosaic.width > 0 ? (mx.x - mn.x) / static_cast<float>(lm.mosaic.width) : 0;
         if (!lm.strip && i < chain.size() && static_cast<Index>(i) <= q.layer) {
-            const Ancestor& a = chain[i];
+            const CnnAncestor& a = chain[i];
             const Index ry = a.y * lm.shape.h / std::max<Index>(1, st.out.h), rx = a.x * lm.shape.w / std::max<Index>(1, st.out.w);
             for (int t = 0; t < lm.shown; ++t) {
                 const float tx = mn.x + px * static_cast<float>(t * (static_cast<int>(lm.shape.w) + lm.gap));
@@ -1286,7 +931,7 @@ void CnnPanel::DrawChart(const CnnStats& stats, ImVec2 size) {
         const ImVec2 ts = ImGui::CalcTextSize(label);
         draw->AddText(ImVec2(p0.x - ts.x - 4, y - ts.y * 0.5f), text, label);
     }
-    const Query q = ResolvedQuery(stats);
+    const CnnQuery q = ResolvedQuery(stats);
     const float slot = (p1.x - p0.x) / static_cast<float>(std::max<Index>(n, 1));
     const ImU32 param_color = IM_COL32(120, 200, 255, 255), mac_color = IM_COL32(255, 160, 90, 255);
     Index hover = -1;
@@ -1337,7 +982,7 @@ void CnnPanel::DrawChart(const CnnStats& stats, ImVec2 size) {
 }
 
 void CnnPanel::DrawContent(AppContext& context) {
-    if (!m_features) m_features = std::make_unique<LatestTask<ForwardKey, FeatureMaps>>(*context.tasks);
+    if (!m_features) m_features = std::make_unique<LatestTask<ForwardKey, CnnFeatureMaps>>(*context.tasks);
     const Analysis& analysis = m_analysis.Get(KeyFor(i18n::CurrentLanguage()), [](const AnalysisKey& k) { return Analyze(k); });
     if (analysis.stats && analysis.stats != m_valid_stats) {
         m_valid_spec = analysis.spec;
