@@ -1,6 +1,7 @@
 // Tests of lens/cnn.hpp: the text form (round trips, errors with positions), the presets' exact
 // published figures (VGG-16, MobileNet v1), receptive fields against a brute-force perturbation
-// check on random small stacks (dilation, stride, pooling, up-sampling, transposed convolution),
+// check on random small stacks (dilation, stride, pooling, up-sampling, transposed convolution) and
+// the clipped region against tap-by-tap dependency sets,
 // the forward pass against the convolution operator and the transposed convolution as its adjoint,
 // the fast forward pass (GEMMs) against its direct-loop reference on random stacks of every layer
 // kind and on the presets, and bad input.
@@ -18,9 +19,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <random>
 
 #include "lens/conv.hpp"
+#include "cnn_reference.hpp"
 #include "operator_checks.hpp"
 
 namespace lens {
@@ -309,7 +312,10 @@ TEST(CnnField, ConvAndPoolStacksFollowTheTextbookRecurrence) {
                 EXPECT_EQ(r->unclipped.y0, start + o * jump);
                 EXPECT_EQ(r->unclipped.y1, start + o * jump + size);
                 if (!r->clipped.Empty()) {
-                    EXPECT_EQ(r->clipped.y0, std::max<Index>(0, r->unclipped.y0)) << "clipping only ever trims the low end to 0";
+                    // Inside the unclipped region and the image; tighter where dilated or strided taps step
+                    // over the border (ClippedRegionIsTheTightBoxOfTheTapsThatLandInside checks it exactly).
+                    EXPECT_GE(r->clipped.y0, std::max<Index>(0, r->unclipped.y0));
+                    EXPECT_LE(r->clipped.y1, std::min<Index>(64, r->unclipped.y1));
                 }
             }
         }
@@ -532,6 +538,68 @@ TEST(CnnField, RegionsContainEveryPixelThatChangesTheOutput) {
     }
     EXPECT_EQ(checked_stacks, 90);
     EXPECT_GT(exact_stacks, 10);  // the tight check ran on a fair share
+}
+
+using testing::DependencyBox;
+using testing::RandomTapStack;
+
+TEST(CnnField, ClippedRegionIsTheTightBoxOfTheTapsThatLandInside) {
+    std::mt19937_64 rng(4242);
+    int loose_before = 0, checked = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+        const CnnSpec spec = RandomTapStack(rng);
+        const auto stats = AnalyzeCnn(spec);
+        ASSERT_TRUE(stats);
+        for (int query = 0; query < 6; ++query) {
+            const Index layer = Pick(rng, 0, static_cast<Index>(stats->layers.size()) - 1);
+            const CnnShape& s = stats->layers[static_cast<size_t>(layer)].out;
+            // Corners and edges half the time: that is where taps step over the border.
+            const Index y = rng() % 2 ? Pick(rng, 0, s.h - 1) : (rng() % 2 ? 0 : s.h - 1);
+            const Index x = rng() % 2 ? Pick(rng, 0, s.w - 1) : (rng() % 2 ? 0 : s.w - 1);
+            const auto region = InputRegion(*stats, layer, y, x);
+            ASSERT_TRUE(region);
+            const PixelRegion want = DependencyBox(*stats, layer, y, x);
+            const PixelRegion& got = region->clipped;
+            ASSERT_EQ(got.Empty(), want.Empty()) << FormatLayers(spec.layers) << " layer " << layer << " at " << y << "," << x;
+            if (!want.Empty()) {
+                ASSERT_EQ(got, want) << FormatLayers(spec.layers) << " on " << spec.in_h << "x" << spec.in_w << " layer " << layer
+                                     << " at " << y << "," << x << ": got [" << got.y0 << "," << got.x0 << "," << got.y1 << ","
+                                     << got.x1 << "], the taps reach [" << want.y0 << "," << want.x0 << "," << want.y1 << ","
+                                     << want.x1 << "]";
+                const PixelRegion& u = region->unclipped;
+                ASSERT_TRUE(u.y0 <= got.y0 && u.x0 <= got.x0 && u.y1 >= got.y1 && u.x1 >= got.x1);
+                // Clipping the unclipped box to the image is what the region was before the fix.
+                const PixelRegion naive{std::max<Index>(u.y0, 0), std::max<Index>(u.x0, 0), std::min(u.y1, spec.in_h),
+                                        std::min(u.x1, spec.in_w)};
+                loose_before += !(naive == want);
+            }
+            ++checked;
+        }
+    }
+    EXPECT_EQ(checked, 2400);
+    EXPECT_GT(loose_before, 50);  // many cases where the box is tighter than the clipped textbook region
+}
+
+TEST(CnnField, TheIssuesExampleIsTight) {
+    // conv3s1p1d2g2c8, pw4, avgpool3s2p0, dw5s1p0d2 on 4 x 37 x 37, query_layer=2 (pw4, counted from 1
+    // as the app does) at (0, 33): the app gave [0, 32, 4, 37]. The dilated conv reads rows -1, 1, 3
+    // (row -1 is padding) and columns 32, 34, 36: [1, 32, 4, 37].
+    const CnnSpec spec = Stack(4, 37, 37, "conv3s1p1d2g2c8, pw4, avgpool3s2p0, dw5s1p0d2");
+    const auto stats = AnalyzeCnn(spec);
+    ASSERT_TRUE(stats);
+    const auto example = InputRegion(*stats, 1, 0, 33);
+    ASSERT_TRUE(example);
+    EXPECT_EQ(example->clipped, (PixelRegion{1, 32, 4, 37}));
+    EXPECT_EQ(example->unclipped, (PixelRegion{-1, 32, 4, 37}));
+    for (Index layer = 0; layer < 4; ++layer) {
+        const CnnShape& s = stats->layers[static_cast<size_t>(layer)].out;
+        for (Index y = 0; y < s.h; ++y)
+            for (Index x = 0; x < s.w; ++x) {
+                const auto r = InputRegion(*stats, layer, y, x);
+                ASSERT_TRUE(r);
+                ASSERT_EQ(r->clipped, DependencyBox(*stats, layer, y, x)) << "layer " << layer << " at " << y << "," << x;
+            }
+    }
 }
 
 TEST(CnnField, RegionsRepeatWithTheirPeriod) {

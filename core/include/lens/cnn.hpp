@@ -22,11 +22,14 @@
 //   [lo*s - p, hi*s - p + d*(k-1)]; nearest up-sampling by f to [floor(lo/f), floor(hi/f)]; a
 //   transposed convolution to [ceil((lo + p - k + 1)/s), floor((hi + p)/s)]; a global layer
 //   (global average pool, linear, transformer block) to the whole incoming map.
-//   `unclipped` never clips: the textbook region, reaching into padding. `clipped` clips to the
-//   map's extent [0, size) after every layer (positions outside a map are padding, which carries no
-//   input); it is the bounding box of every input pixel the output can depend on (with dilation or
-//   strides above the kernel it also holds pixels it cannot reach: a box, not a mask). It is empty
-//   (y0 == y1 or x0 == x1) when the output sees only padding. Both are inclusive-exclusive.
+//   `unclipped` never clips: the textbook region, reaching into padding. `clipped` is the tight
+//   bounding box of the input pixels the output really depends on: the taps followed back through
+//   every layer, keeping only those that land inside each map (positions outside a map are padding,
+//   which carries no input), so a dilated or strided tap that steps over the border adds nothing.
+//   It is a box, not a mask: with dilation or strides above the kernel, pixels between the reached
+//   ones lie inside it unreached. It is empty (y0 == y1 or x0 == x1) when the output sees only
+//   padding. Both are inclusive-exclusive. Cost O(layers), or O(layers * map side) from the first
+//   layer whose taps leave gaps.
 // - The per-layer summary CnnField: jump = input pixels per output step, an exact rational
 //   (jump_num / jump_den; up-sampling by f divides it by f, so it can be fractional; 0 after a
 //   global layer, where every location sees the same region); start = unclipped y0 of output 0
@@ -225,12 +228,12 @@ struct PixelRegion {
 };
 
 struct InputRegionResult {
-    PixelRegion clipped;    // clipped to every map's extent (see the top); within [0, in_h) x [0, in_w)
+    PixelRegion clipped;    // the tight box of the input pixels the taps reach (see the top); within [0, in_h) x [0, in_w)
     PixelRegion unclipped;  // the textbook region, may reach outside the image
 };
 
 // Input pixels that output location (out_y, out_x) of layer `layer_index` (0-based, into
-// stats.layers) can depend on; nullopt for a layer or location out of range. Cost O(layers).
+// stats.layers) can depend on; nullopt for a layer or location out of range. Cost: see the top.
 std::optional<InputRegionResult> InputRegion(const CnnStats& stats, Index layer_index, Index out_y, Index out_x);
 
 // [SECTION] Presets
