@@ -18,20 +18,17 @@
 #include <iostream>
 
 #include <imgui.h>
-#include <backends/imgui_impl_glfw.h>
-#include <backends/imgui_impl_opengl3.h>
 #include <nlohmann/json.hpp>
 #include <stb_image_write.h>
 
 #include "app_context.hpp"
 #include "export.hpp"
+#include "gfx/frame.hpp"
 #include "gfx/framebuffer.hpp"
-#include "gfx/gl.hpp"
 #include "panels/panel.hpp"
+#include "platform/window.hpp"
 #include "ui_style.hpp"
 #include "widgets/file_browser.hpp"
-
-#include <GLFW/glfw3.h>
 
 namespace lens::app {
 
@@ -95,6 +92,9 @@ S ImageErrorString(ImageError error) {
     }
 }
 
+// The window's background, behind every ImGui window.
+constexpr gfx::Rgba kBackground{0.086f, 0.090f, 0.106f, 1.0f};
+
 std::string Format(const char* format, const std::string& a) {
     std::vector<char> buffer(a.size() + std::char_traits<char>::length(format) + 64);
     std::snprintf(buffer.data(), buffer.size(), format, a.c_str());
@@ -114,7 +114,7 @@ struct App::Impl {
     // canvas rasters of the next frame.
     TaskRunner tasks{2};
 
-    GLFWwindow* window = nullptr;
+    platform::Window window;
     bool imgui_ready = false;
     FontSet fonts;
     float dpi_scale = 1.0f;
@@ -125,11 +125,11 @@ struct App::Impl {
     bool quit = false;
     std::vector<std::string> dropped;  // paths from drag-and-drop, handled at the next frame
     struct Shortcut {
-        int key;
+        platform::Key key;
         bool shift;
     };
     std::vector<Shortcut> shortcuts;   // Ctrl+key presses, handled at the next frame
-    double last_input_time = 0;        // glfwGetTime() of the last input event
+    double last_input_time = 0;        // window.Time() of the last input event
     double frame_ms = 0;               // CPU time of the last interactive frame
 
     FileBrowser browser;
@@ -282,82 +282,32 @@ int App::ExportNumbers() {
 
 // [SECTION] Window, GL and ImGui set-up
 
-namespace {
-
-void GlfwErrorCallback(int code, const char* description) {
-    // GLFW reports missing displays here; the caller turns failures into exit code 3.
-    std::fprintf(stderr, "matrixlens: GLFW error %d: %s\n", code, description);
-}
-
-App::Impl* ImplOf(GLFWwindow* window) { return static_cast<App::Impl*>(glfwGetWindowUserPointer(window)); }
-
-void DropCallback(GLFWwindow* window, int count, const char** paths) {
-    if (auto* impl = ImplOf(window); impl && count > 0) impl->dropped.emplace_back(paths[0]);
-}
-
-// These are installed before ImGui's backend, which chains to them. Dear ImGui 1.86 samples key
-// state once per frame, so a tap shorter than a frame could be missed: shortcuts are queued here.
-void KeyCallback(GLFWwindow* window, int key, int, int action, int mods) {
-    auto* impl = ImplOf(window);
-    if (!impl) return;
-    impl->last_input_time = glfwGetTime();
-    if (action == GLFW_PRESS && (mods & GLFW_MOD_CONTROL)) impl->shortcuts.push_back({key, (mods & GLFW_MOD_SHIFT) != 0});
-}
-
-void ActivityCallback(GLFWwindow* window) {
-    if (auto* impl = ImplOf(window)) impl->last_input_time = glfwGetTime();
-}
-
-}  // namespace
-
 int App::Impl::InitWindow(bool hidden) {
-    glfwSetErrorCallback(GlfwErrorCallback);
-    if (!glfwInit()) {
-        std::fprintf(stderr, "matrixlens: cannot open a display (is DISPLAY set? headless: run under xvfb-run -a)\n");
+    platform::WindowOptions window_options;
+    window_options.width = hidden ? 64 : options.width;
+    window_options.height = hidden ? 64 : options.height;
+    window_options.title = "MatrixLens";
+    window_options.visible = !hidden;
+    std::string error;
+    window = platform::Window::Create(window_options, gfx::LoadGL, &error);
+    if (!window.Valid()) {
+        std::fprintf(stderr, "matrixlens: %s\n", error.c_str());
         return kExitNoOpenGL;
     }
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
-    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-    glfwWindowHint(GLFW_VISIBLE, hidden ? GLFW_FALSE : GLFW_TRUE);
-    glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
-    window = glfwCreateWindow(hidden ? 64 : options.width, hidden ? 64 : options.height, "MatrixLens", nullptr, nullptr);
-    if (!window) {
-        std::fprintf(stderr, "matrixlens: cannot create an OpenGL 3.3 core context\n");
-        glfwTerminate();
-        return kExitNoOpenGL;
-    }
-    glfwMakeContextCurrent(window);
-    const int version = gladLoadGL(glfwGetProcAddress);
-    if (version < 30003) {
-        std::fprintf(stderr, "matrixlens: OpenGL 3.3 is required (got %d.%d)\n", version / 10000, version % 10000);
-        glfwDestroyWindow(window);
-        window = nullptr;
-        glfwTerminate();
-        return kExitNoOpenGL;
-    }
-    glfwSwapInterval(1);
-    glfwSetWindowUserPointer(window, this);
-    glfwSetDropCallback(window, DropCallback);
-    glfwSetKeyCallback(window, KeyCallback);
-    glfwSetCursorPosCallback(window, [](GLFWwindow* w, double, double) { ActivityCallback(w); });
-    glfwSetMouseButtonCallback(window, [](GLFWwindow* w, int, int, int) { ActivityCallback(w); });
-    glfwSetScrollCallback(window, [](GLFWwindow* w, double, double) { ActivityCallback(w); });
-    glfwSetWindowSizeCallback(window, [](GLFWwindow* w, int, int) { ActivityCallback(w); });
-    if (!hidden) {
-        float xs = 1, ys = 1;
-        glfwGetWindowContentScale(window, &xs, &ys);
-        dpi_scale = std::clamp(std::max(xs, ys), 1.0f, 4.0f);
-    }
+    platform::WindowHooks hooks;
+    hooks.drop = [this](const std::string& path) { dropped.push_back(path); };
+    hooks.shortcut = [this](platform::Key key, bool shift) { shortcuts.push_back({key, shift}); };
+    hooks.activity = [this] { last_input_time = window.Time(); };
+    window.SetHooks(std::move(hooks));
+    if (!hidden) dpi_scale = std::clamp(window.ContentScale(), 1.0f, 4.0f);
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     io.IniFilename = nullptr;  // the layout is fixed; the language is remembered in settings.json
-    ImGui_ImplGlfw_InitForOpenGL(window, true);
-    ImGui_ImplOpenGL3_Init("#version 330 core");
+    window.InitImGui();
+    gfx::InitImGuiRenderer();
     imgui_ready = true;
     EnsureFonts(dpi_scale);
     if (!fonts.warning.empty()) std::fprintf(stderr, "matrixlens: %s\n", fonts.warning.c_str());
@@ -372,8 +322,7 @@ void App::Impl::EnsureFonts(float scale) {
     if (scale == built_scale) return;
     fonts = BuildFonts(scale);
     ApplyTheme(scale);
-    ImGui_ImplOpenGL3_DestroyFontsTexture();
-    ImGui_ImplOpenGL3_CreateFontsTexture();
+    gfx::RebuildImGuiFontTexture();
     built_scale = scale;
     context.mono_font = fonts.mono;
     context.ui_scale = scale;
@@ -382,16 +331,12 @@ void App::Impl::EnsureFonts(float scale) {
 void App::Impl::Shutdown() {
     panels.clear();  // panels own GL textures: release them while the context exists
     if (imgui_ready) {
-        ImGui_ImplOpenGL3_Shutdown();
-        ImGui_ImplGlfw_Shutdown();
+        gfx::ShutdownImGuiRenderer();
+        window.ShutdownImGui();
         ImGui::DestroyContext();
         imgui_ready = false;
     }
-    if (window) {
-        glfwDestroyWindow(window);
-        window = nullptr;
-        glfwTerminate();
-    }
+    window = platform::Window();  // closes the window and ends the window system
 }
 
 // [SECTION] Frame: menu bar, navigation, panel, status bar, dialogs
@@ -476,10 +421,10 @@ void App::Impl::Frame(bool interactive) {
         for (const auto& path : dropped) LoadImage(path);
         dropped.clear();
         for (const Shortcut& shortcut : shortcuts) {
-            if (shortcut.key == GLFW_KEY_O) OpenBrowser();
-            if (shortcut.key == GLFW_KEY_E) export_dialog = true;
-            if (shortcut.key == GLFW_KEY_Q) quit = true;
-            if (shortcut.key == GLFW_KEY_TAB) {
+            if (shortcut.key == platform::Key::O) OpenBrowser();
+            if (shortcut.key == platform::Key::E) export_dialog = true;
+            if (shortcut.key == platform::Key::Q) quit = true;
+            if (shortcut.key == platform::Key::Tab) {
                 const int n = static_cast<int>(panels.size());
                 current = (current + (shortcut.shift ? n - 1 : 1)) % n;
             }
@@ -573,8 +518,8 @@ bool App::Impl::RenderOffscreen(int width, int height, float scale, std::vector<
     constexpr int kMaxFrames = 20000;  // about 10 minutes of polling at the sleep below
     int frames = 0;
     for (int settled = 0; frames < kMaxFrames; ++frames) {
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
+        gfx::NewImGuiRendererFrame();
+        window.NewImGuiFrame();
         io.DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
         io.DisplayFramebufferScale = ImVec2(1, 1);
         io.MousePos = ImVec2(hover_x * scale, hover_y * scale);
@@ -583,17 +528,16 @@ bool App::Impl::RenderOffscreen(int width, int height, float scale, std::vector<
         Frame(false);
         ImGui::Render();
         target.Bind();
-        glClearColor(0.086f, 0.090f, 0.106f, 1.0f);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        gfx::Clear(kBackground);
+        gfx::RenderImGuiDrawData();
         if (CurrentPanel().Busy()) {
             settled = 0;
-            glfwWaitEventsTimeout(0.03);
+            window.WaitEvents(0.03);
             continue;
         }
         if (++settled >= kSettleFrames) break;
     }
-    glFinish();
+    gfx::Finish();
     *rgba = target.ReadRgba();
     gfx::Framebuffer::BindDefault();
     *figure_min = CurrentPanel().FigureMin();
@@ -680,33 +624,30 @@ int App::Run() {
         return kExitOk;
     }
 
-    while (!glfwWindowShouldClose(s.window) && !s.quit) {
+    while (!s.window.ShouldClose() && !s.quit) {
         // Render at display rate while the user interacts (popups and hover need follow-up
         // frames) or a panel computes in the background; otherwise sleep until an event.
-        if (s.CurrentPanel().Busy() || s.CurrentPanel().Animating() || glfwGetTime() - s.last_input_time < 1.0)
-            glfwPollEvents();
+        if (s.CurrentPanel().Busy() || s.CurrentPanel().Animating() || s.window.Time() - s.last_input_time < 1.0)
+            s.window.PollEvents();
         else
-            glfwWaitEventsTimeout(0.5);
-        const double frame_start = glfwGetTime();
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
+            s.window.WaitEvents(0.5);
+        const double frame_start = s.window.Time();
+        gfx::NewImGuiRendererFrame();
+        s.window.NewImGuiFrame();
         ImGui::NewFrame();
         s.Frame(true);
         ImGui::Render();
         int fb_w = 0, fb_h = 0;
-        glfwGetFramebufferSize(s.window, &fb_w, &fb_h);
-        gfx::Framebuffer::BindDefault();
-        glViewport(0, 0, fb_w, fb_h);
-        glClearColor(0.086f, 0.090f, 0.106f, 1.0f);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-        s.frame_ms = (glfwGetTime() - frame_start) * 1000.0;
-        glfwSwapBuffers(s.window);
+        s.window.FramebufferSize(&fb_w, &fb_h);
+        gfx::ClearWindow(fb_w, fb_h, kBackground);
+        gfx::RenderImGuiDrawData();
+        s.frame_ms = (s.window.Time() - frame_start) * 1000.0;
+        s.window.SwapBuffers();
         if (s.pending_export) {
             auto request = *s.pending_export;
             s.pending_export.reset();
             int win_w = 0, win_h = 0;
-            glfwGetWindowSize(s.window, &win_w, &win_h);
+            s.window.WindowSize(&win_w, &win_h);
             s.ExportFigure(request, win_w, win_h);
         }
     }

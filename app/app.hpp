@@ -55,9 +55,8 @@ public:
     // The README's key table (Markdown), generated from every panel's field declarations.
     static void PrintKeysMarkdown();
 
-    struct Impl;  // opaque; public only so that GLFW callbacks can reach it
-
 private:
+    struct Impl;  // app.cpp
     std::unique_ptr<Impl> m_impl;
 };
 

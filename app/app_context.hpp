@@ -1,4 +1,4 @@
-// app/app_context.hpp: what the host gives every panel each frame. No GL or GLFW here.
+// app/app_context.hpp: what the host gives every panel each frame. No GL or window-system code here.
 #pragma once
 
 #include <cstdint>
