@@ -14,7 +14,7 @@
 // of the rolled grid that torchvision computes.
 //
 // [SECTION] Spec and keys
-// [SECTION] Geometry and computation (task runner)
+// [SECTION] Computation (task runner)
 // [SECTION] Frames and text helpers
 // [SECTION] Panel
 // [SECTION] Drawing helpers
@@ -32,6 +32,7 @@
 #include <set>
 #include <string>
 
+#include <lens/lessons/swin_lesson.hpp>
 #include <lens/memo.hpp>
 #include <lens/patch.hpp>  // kPatchMaxPatch
 #include <lens/swin.hpp>
@@ -54,17 +55,15 @@ using i18n::Tr;
 
 // [SECTION] Spec and keys
 
-inline constexpr std::int64_t kMaxResize = 4096;          // px: the panel's resize range (the chart's largest image)
-inline constexpr int kStages = 4;                         // every preset has four stages
-inline constexpr Index kHeatmapMaxWindow = 32;            // M: the M^2 x M^2 heatmaps and attention are drawn up to here
-inline constexpr Count kAttentionTokenBudget = Count{1} << 23;  // floats of the stage's token matrix built for attention (32 MiB)
+inline constexpr std::int64_t kMaxResize = kSwinLessonMaxResize;          // px: the resize range
+inline constexpr int kStages = kSwinLessonStages;                          // every preset has four stages
+inline constexpr Index kHeatmapMaxWindow = kSwinLessonMaxAttentionWindow;  // M: the M^2 x M^2 heatmaps and attention are drawn up to here
 inline constexpr Index kMergeExample = 4;                 // the operator canvas: a 4 x 4 map ...
 inline constexpr Index kMergeExampleChannels = 4;         // ... of 4 channels
 inline constexpr Index kMergeRegion = 8;                  // tokens a side of the x0..x3 colouring
 
 constexpr std::array<const char*, 4> kVariantKeys{"t", "s", "b", "l"};
 constexpr std::array<const char*, 4> kVariantNames{"Swin-T", "Swin-S", "Swin-B", "Swin-L"};
-constexpr std::array<const char*, 4> kPresetKeys{"swin_t", "swin_s", "swin_b", "swin_l"};
 
 // Region labels 0..8: translucent categorical hues (tab10), the same in every view.
 constexpr std::array<ImU32, 9> kLabelColors{IM_COL32(31, 119, 180, 255), IM_COL32(255, 127, 14, 255), IM_COL32(44, 160, 44, 255),
@@ -77,157 +76,14 @@ constexpr std::array<ImU32, 4> kMergeColors{IM_COL32(235, 85, 80, 255), IM_COL32
 ImU32 WithAlpha(ImU32 color, int alpha) { return (color & ~IM_COL32_A_MASK) | (static_cast<ImU32>(alpha) << IM_COL32_A_SHIFT); }
 ImU32 LabelColor(int label, int alpha = 255) { return WithAlpha(kLabelColors[static_cast<size_t>(std::clamp(label, 0, 8))], alpha); }
 
-struct SwinPanelSpec {
-    int variant = 0;              // t|s|b|l
-    std::int64_t patch = 4;       // P, px
-    std::int64_t window = 7;      // M, tokens
-    bool shift = true;            // shifted windows: s = floor(M / 2); else regular (s = 0)
-    std::int64_t stage = 0;       // 0..3 (the paper's stages 1..4)
-    std::int64_t resize = 224;    // square edge before patching; 0 = the image's own size
-    int fit = 1;                  // 0 pad, 1 crop (torchvision's floor)
+// What the base computation depends on: the lesson spec and the image.
+struct BaseKey {
+    SwinLessonSpec spec;
     std::uint64_t image_version = 0;
-    bool operator==(const SwinPanelSpec&) const = default;
+    bool operator==(const BaseKey&) const = default;
 };
 
-// [SECTION] Geometry and computation (task runner)
-
-// Everything the pictures and the counts need that is cheap: computed again by ValidateKeys.
-struct Geometry {
-    Index image_h = 0, image_w = 0;         // px, after any resize
-    SwinPatchGrid patch_grid;               // stage 1's grid
-    std::array<Index, kStages> grid_h{}, grid_w{};  // tokens of each stage (merging pads odd sides)
-    Index stage = 0;
-    Index token_px = 0;                     // px of the (resized) image per token of the stage: P * 2^stage
-    SwinWindowLayout layout;                // the stage's windows
-    Index content_h = 0, content_w = 0;     // px of the image inside stage 1's patch grid (crop drops the rest)
-};
-
-std::optional<Geometry> ComputeGeometry(const SwinPanelSpec& s, Index image_h, Index image_w, std::vector<SpecIssue>* issues) {
-    std::vector<SpecIssue> found;
-    const auto pg = ComputeSwinPatchGrid(image_h, image_w, s.patch, s.fit == 0 ? PatchFit::Pad : PatchFit::Crop, &found);
-    if (!pg) {
-        if (issues) issues->insert(issues->end(), found.begin(), found.end());
-        return std::nullopt;
-    }
-    Geometry g;
-    g.image_h = image_h;
-    g.image_w = image_w;
-    g.patch_grid = *pg;
-    g.grid_h[0] = pg->grid_h;
-    g.grid_w[0] = pg->grid_w;
-    for (int k = 1; k < kStages; ++k) {
-        g.grid_h[static_cast<size_t>(k)] = MergedSide(g.grid_h[static_cast<size_t>(k - 1)]);
-        g.grid_w[static_cast<size_t>(k)] = MergedSide(g.grid_w[static_cast<size_t>(k - 1)]);
-    }
-    g.stage = std::clamp<Index>(s.stage, 0, kStages - 1);
-    g.token_px = s.patch << g.stage;
-    const Index shift = s.shift ? DefaultShift(s.window) : 0;
-    // Stage 1 is the largest grid: refusing it refuses a huge image whatever stage is shown.
-    if (!ComputeWindowLayout(g.grid_h[0], g.grid_w[0], s.window, shift, &found)) {
-        if (issues) issues->insert(issues->end(), found.begin(), found.end());
-        return std::nullopt;
-    }
-    const auto layout = ComputeWindowLayout(g.grid_h[static_cast<size_t>(g.stage)], g.grid_w[static_cast<size_t>(g.stage)], s.window, shift, &found);
-    if (!layout) {
-        if (issues) issues->insert(issues->end(), found.begin(), found.end());
-        return std::nullopt;
-    }
-    g.layout = *layout;
-    g.content_h = std::min(image_h, pg->grid_h * s.patch);
-    g.content_w = std::min(image_w, pg->grid_w * s.patch);
-    return g;
-}
-
-// The variant at this grid. The calculator floors (crop); with pad the grid is that of an image
-// padded up to it, so passing grid * P gives the same grid either way.
-SwinConfig ConfigOf(const SwinPanelSpec& s, const Geometry& g) {
-    SwinConfig c = SwinPresets()[static_cast<size_t>(std::clamp(s.variant, 0, 3))].second;
-    c.window = s.window;
-    c.patch = s.patch;
-    c.image_h = g.patch_grid.grid_h * s.patch;
-    c.image_w = g.patch_grid.grid_w * s.patch;
-    return c;
-}
-
-struct Base {
-    std::vector<SpecIssue> issues;             // why there is no geometry
-    std::optional<Geometry> geometry;
-    std::shared_ptr<const Image> image;        // the resized image (or the input itself)
-    Grid<int> labels;                          // region labels of the stage's padded grid, rolled frame
-    SwinConfig config;
-    std::optional<SwinStats> stats;
-    std::vector<SpecIssue> stats_issues;
-    std::vector<SwinComplexityPoint> curve;    // the complexity chart, 64..4096 px
-    std::shared_ptr<const RowMatrixF> tokens;  // the stage's tokens for attention, or null (over the budget)
-    Index token_width = 0;                     // P * P * 3
-    Count token_floats = 0;                    // tokens * width (0 on overflow)
-};
-
-// The stage's tokens for the attention picture: token (i, j) holds the P x P x 3 pixels (0..1,
-// position-major) of its area, averaged over the 2^stage x 2^stage patches it merges (an untrained
-// stand-in for the merged features), zeros past the image; then LayerNorm per token, as norm1 does.
-RowMatrixF StageTokens(const Image& image, const Geometry& g, TaskContext& context) {
-    const Index p = g.patch_grid.patch, b = Index{1} << g.stage, width = p * p * 3;
-    const Index gh = g.grid_h[static_cast<size_t>(g.stage)], gw = g.grid_w[static_cast<size_t>(g.stage)];
-    RowMatrixF x = RowMatrixF::Zero(gh * gw, width);
-    for (Index i = 0; i < gh; ++i) {
-        context.ThrowIfCancelled();
-        for (Index j = 0; j < gw; ++j) {
-            float* row = x.row(i * gw + j).data();
-            for (Index by = 0; by < b; ++by)
-                for (Index py = 0; py < p; ++py) {
-                    const Index y = (i * b + by) * p + py;
-                    if (y >= g.content_h) continue;
-                    for (Index bx = 0; bx < b; ++bx)
-                        for (Index px = 0; px < p; ++px) {
-                            const Index xx = (j * b + bx) * p + px;
-                            if (xx >= g.content_w) continue;
-                            const std::uint8_t* rgb = image.rgb.data() + 3 * (static_cast<size_t>(y) * static_cast<size_t>(image.width) + static_cast<size_t>(xx));
-                            float* dst = row + (py * p + px) * 3;
-                            for (int c = 0; c < 3; ++c) dst[c] += static_cast<float>(rgb[c]) / 255.0f;
-                        }
-                }
-        }
-    }
-    x /= static_cast<float>(b * b);
-    LayerNormRows(x, kSwinMergeNormEpsilon);
-    return x;
-}
-
-Base ComputeBase(const SwinPanelSpec& spec, const std::shared_ptr<const Image>& image, TaskContext& context) {
-    Base b;
-    const Index h = spec.resize > 0 ? spec.resize : image->height;
-    const Index w = spec.resize > 0 ? spec.resize : image->width;
-    // Sizes first: nothing is resized or allocated for a grid the geometry refuses.
-    b.geometry = ComputeGeometry(spec, h, w, &b.issues);
-    if (!b.geometry) return b;
-    const Geometry& g = *b.geometry;
-    if (spec.resize > 0 && (image->width != w || image->height != h)) {
-        auto resized = std::make_shared<Image>(ResizeRgb(*image, static_cast<int>(w), static_cast<int>(h)));
-        if (resized->Empty()) {
-            b.issues.push_back({"resize", "the image could not be resized to " + FormatExact(w) + " x " + FormatExact(h) + " px"});
-            b.geometry.reset();
-            return b;
-        }
-        b.image = std::move(resized);
-    } else {
-        b.image = image;
-    }
-    context.ThrowIfCancelled();
-    const SwinWindowLayout& l = g.layout;
-    b.labels = RegionLabels(l.padded_h, l.padded_w, l.window, l.shift_h, l.shift_w);
-    b.config = ConfigOf(spec, g);
-    b.stats = ComputeSwinStats(b.config, &b.stats_issues);
-    const Index lo = std::max<Index>(64, spec.patch);
-    if (auto curve = MsaComplexityCurve(lo, std::max<Index>(lo, 4096), 25, spec.patch, b.config.embed_dim, spec.window)) b.curve = std::move(*curve);
-    context.SetProgress(0.5f);
-    b.token_width = spec.patch * spec.patch * 3;
-    const Index stage_tokens = g.grid_h[static_cast<size_t>(g.stage)] * g.grid_w[static_cast<size_t>(g.stage)];
-    b.token_floats = CheckedProduct({stage_tokens, b.token_width}).value_or(0);
-    if (b.token_floats > 0 && b.token_floats <= kAttentionTokenBudget && b.token_width <= kAttentionMaxWidth)
-        b.tokens = std::make_shared<const RowMatrixF>(StageTokens(*b.image, g, context));
-    return b;
-}
+// [SECTION] Computation (task runner)
 
 struct AttentionKey {
     std::uint64_t base = 0;  // the base result's generation
@@ -235,32 +91,6 @@ struct AttentionKey {
     int projection = 0;      // 0 identity, 1 seeded random
     bool operator==(const AttentionKey&) const = default;
 };
-
-struct AttentionOut {
-    std::vector<SpecIssue> issues;
-    std::optional<SwinAttentionResult> result;  // one window, one head
-    Grid<float> grid;                           // its M^2 x M^2 attention, for the heatmap
-    float peak = 1;
-};
-
-AttentionOut ComputeAttention(const std::shared_ptr<const RowMatrixF>& tokens, Index grid_h, Index grid_w, Index window, Index shift,
-                              Index window_index, int projection, TaskContext& context) {
-    AttentionOut out;
-    SwinAttentionSpec spec;
-    spec.window = window;
-    spec.shift = shift;
-    spec.heads = 1;
-    spec.projection = projection == 1 ? ProjectionKind::Random : ProjectionKind::Identity;
-    spec.window_index = window_index;
-    out.result = ComputeWindowAttention(*tokens, grid_h, grid_w, spec, &out.issues, TaskProgress(context));
-    if (!out.result) return out;
-    const Index n = out.result->TokensPerWindow();
-    out.grid = Grid<float>(static_cast<int>(n), static_cast<int>(n));
-    std::copy_n(out.result->attention.data(), static_cast<size_t>(n * n), out.grid.data.begin());
-    out.peak = 1e-9f;
-    for (float v : out.grid.data) out.peak = std::max(out.peak, v);
-    return out;
-}
 
 // [SECTION] Frames and text helpers
 
@@ -333,44 +163,29 @@ protected:
 
 private:
     static Index SideOf(int v) { return static_cast<Index>(v); }
+    SwinSelection Selection() const { return {m_window_index, m_query, m_projection}; }
     // Every problem of the keys together, for an image_h x image_w image (after resizing).
-    std::vector<SpecIssue> CheckAll(Index image_h, Index image_w) const {
-        std::vector<SpecIssue> issues;
-        const auto g = ComputeGeometry(m_spec, image_h, image_w, &issues);
-        if (!g) return issues;
-        std::vector<SpecIssue> stats_issues;
-        if (!ComputeSwinStats(ConfigOf(m_spec, *g), &stats_issues)) issues.insert(issues.end(), stats_issues.begin(), stats_issues.end());
-        if (m_window_index >= g->layout.windows)
-            issues.push_back({"window_index", "window_index must be -1 (the last) or between 0 and " + FormatExact(g->layout.windows - 1) + " (got " +
-                                                  FormatExact(m_window_index) + ")"});
-        const Index n = g->layout.TokensPerWindow();
-        if (m_query >= n)
-            issues.push_back({"query", "query must be -1 (the centre) or between 0 and " + FormatExact(n - 1) + " (got " + FormatExact(m_query) + ")"});
-        return issues;
-    }
-    Index WindowOf(const SwinWindowLayout& l) const { return m_window_index < 0 ? l.windows - 1 : std::min<Index>(m_window_index, l.windows - 1); }
-    Index QueryOf(const SwinWindowLayout& l) const {
-        const Index n = l.TokensPerWindow();
-        return m_query < 0 ? (l.window / 2) * l.window + l.window / 2 : std::min<Index>(m_query, n - 1);
-    }
+    std::vector<SpecIssue> CheckAll(Index image_h, Index image_w) const { return CheckSwinLesson(m_spec, Selection(), image_h, image_w); }
+    Index WindowOf(const SwinWindowLayout& l) const { return SwinSelectedWindow(l, m_window_index); }
+    Index QueryOf(const SwinWindowLayout& l) const { return SwinSelectedQuery(l, m_query); }
 
-    void DrawEditors(const Base* b);
-    void DrawWindowsTab(const Base& b, ImVec2 avail);
-    void DrawMaskTab(const Base& b, ImVec2 avail);
-    void DrawMergingTab(const Base& b, ImVec2 avail);
-    void DrawStagesTab(const Base& b, ImVec2 avail);
+    void DrawEditors(const SwinBase* b);
+    void DrawWindowsTab(const SwinBase& b, ImVec2 avail);
+    void DrawMaskTab(const SwinBase& b, ImVec2 avail);
+    void DrawMergingTab(const SwinBase& b, ImVec2 avail);
+    void DrawStagesTab(const SwinBase& b, ImVec2 avail);
 
     // Drawing helpers (the image texture and the label texture belong to the current base).
-    void SyncTextures(const Base& b);
+    void SyncTextures(const SwinBase& b);
     void DrawGridBackground(ImDrawList* draw, const GridFrame& f) const;
-    void DrawImageLayer(ImDrawList* draw, const Base& b, const GridFrame& f, double offset_y, double offset_x) const;
+    void DrawImageLayer(ImDrawList* draw, const SwinBase& b, const GridFrame& f, double offset_y, double offset_x) const;
     void DrawLabelLayer(ImDrawList* draw, const GridFrame& f, double offset_y, double offset_x) const;
-    void DrawTokenPatch(ImDrawList* draw, const Base& b, Index y, Index x, ImVec2 p0, float side) const;
+    void DrawTokenPatch(ImDrawList* draw, const SwinBase& b, Index y, Index x, ImVec2 p0, float side) const;
     // The selected window's M x M tokens as gathered after the roll, patch by patch from the image.
     // `attention`: the query's row (shades the tokens), or null. Returns the slot under the pointer.
-    std::optional<Index> DrawWindowMosaic(const Base& b, Index window_index, ImVec2 size, const float* attention, Index query);
+    std::optional<Index> DrawWindowMosaic(const SwinBase& b, Index window_index, ImVec2 size, const float* attention, Index query);
 
-    SwinPanelSpec m_spec;
+    SwinLessonSpec m_spec;
     std::int64_t m_window_index = -1;
     std::int64_t m_query = -1;
     float m_roll = 1.0f;
@@ -381,8 +196,8 @@ private:
     bool m_force_tab = true;
     Index m_merge_y = 0, m_merge_x = 0;  // top-left token of the x0..x3 colouring
 
-    std::unique_ptr<LatestTask<SwinPanelSpec, Base>> m_base;
-    std::unique_ptr<LatestTask<AttentionKey, AttentionOut>> m_attention;
+    std::unique_ptr<LatestTask<BaseKey, SwinBase>> m_base;
+    std::unique_ptr<LatestTask<AttentionKey, SwinWindowAttention>> m_attention;
     std::unique_ptr<MatrixCanvas> m_canvas;
     gfx::CachedTexture m_image_texture, m_label_texture, m_mask_texture;
     std::uint64_t m_textures_for = 0;
@@ -398,7 +213,7 @@ private:
 
 // [SECTION] Drawing helpers
 
-void SwinPanel::SyncTextures(const Base& b) {
+void SwinPanel::SyncTextures(const SwinBase& b) {
     const std::uint64_t gen = m_base->Generation();
     if (m_textures_for == gen) return;
     m_textures_for = gen;
@@ -432,8 +247,8 @@ void SwinPanel::DrawGridBackground(ImDrawList* draw, const GridFrame& f) const {
 
 // The image as the stage's tokens see it, its top-left token displayed at (offset_y, offset_x)
 // tokens, wrapping around the period (four copies, clipped): a cyclic shift of the whole grid.
-void SwinPanel::DrawImageLayer(ImDrawList* draw, const Base& b, const GridFrame& f, double offset_y, double offset_x) const {
-    const Geometry& g = *b.geometry;
+void SwinPanel::DrawImageLayer(ImDrawList* draw, const SwinBase& b, const GridFrame& f, double offset_y, double offset_x) const {
+    const SwinGeometry& g = *b.geometry;
     const double tp = static_cast<double>(g.token_px);
     const double h = static_cast<double>(g.content_h) / tp, w = static_cast<double>(g.content_w) / tp;
     const ImVec2 uv(static_cast<float>(g.content_w) / static_cast<float>(b.image->width), static_cast<float>(g.content_h) / static_cast<float>(b.image->height));
@@ -481,8 +296,8 @@ void WrappedRect(ImDrawList* draw, const GridFrame& f, double y0, double x0, dou
 }
 
 // One token of the stage drawn as a square at p0: its pixels from the image, zeros (hatched) past it.
-void SwinPanel::DrawTokenPatch(ImDrawList* draw, const Base& b, Index y, Index x, ImVec2 p0, float side) const {
-    const Geometry& g = *b.geometry;
+void SwinPanel::DrawTokenPatch(ImDrawList* draw, const SwinBase& b, Index y, Index x, ImVec2 p0, float side) const {
+    const SwinGeometry& g = *b.geometry;
     const ImVec2 p1(p0.x + side, p0.y + side);
     draw->AddRectFilled(p0, p1, IM_COL32(52, 52, 62, 255));
     const Index tp = g.token_px;
@@ -499,7 +314,7 @@ void SwinPanel::DrawTokenPatch(ImDrawList* draw, const Base& b, Index y, Index x
                    ImVec2(static_cast<float>(x1) / iw, static_cast<float>(y1) / ih));
 }
 
-std::optional<Index> SwinPanel::DrawWindowMosaic(const Base& b, Index window_index, ImVec2 size, const float* attention, Index query) {
+std::optional<Index> SwinPanel::DrawWindowMosaic(const SwinBase& b, Index window_index, ImVec2 size, const float* attention, Index query) {
     const SwinWindowLayout& l = b.geometry->layout;
     const Index m = l.window;
     const std::vector<SwinWindowToken> tokens = WindowSourcePatches(l, window_index);
@@ -563,7 +378,7 @@ std::optional<Index> SwinPanel::DrawWindowMosaic(const Base& b, Index window_ind
 
 // [SECTION] Editors
 
-void SwinPanel::DrawEditors(const Base* b) {
+void SwinPanel::DrawEditors(const SwinBase* b) {
     const std::vector<SpecIssue> none;
     const auto& issues = b ? b->issues : none;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
@@ -584,7 +399,7 @@ void SwinPanel::DrawEditors(const Base* b) {
     ImGui::Combo(Tr(S::AttnProjection), &m_projection, projections, 2);
     for (const char* f : {"image", "grid", "stage"}) SpecFieldIssues(f, issues);
     if (!b || !b->geometry) return;
-    const Geometry& g = *b->geometry;
+    const SwinGeometry& g = *b->geometry;
     const SwinPatchGrid& pg = g.patch_grid;
     const SwinWindowLayout& l = g.layout;
     ImGui::Separator();
@@ -624,8 +439,8 @@ void SwinPanel::DrawEditors(const Base* b) {
 
 // [SECTION] Tab: windows and shift
 
-void SwinPanel::DrawWindowsTab(const Base& b, ImVec2 avail) {
-    const Geometry& g = *b.geometry;
+void SwinPanel::DrawWindowsTab(const SwinBase& b, ImVec2 avail) {
+    const SwinGeometry& g = *b.geometry;
     const SwinWindowLayout& l = g.layout;
     const float font = ImGui::GetFontSize();
     const float gap = font;
@@ -775,8 +590,8 @@ void SwinPanel::DrawWindowsTab(const Base& b, ImVec2 avail) {
 
 // [SECTION] Tab: mask and position
 
-void SwinPanel::DrawMaskTab(const Base& b, ImVec2 avail) {
-    const Geometry& g = *b.geometry;
+void SwinPanel::DrawMaskTab(const SwinBase& b, ImVec2 avail) {
+    const SwinGeometry& g = *b.geometry;
     const SwinWindowLayout& l = g.layout;
     const Index m = l.window, n = m * m;
     const float font = ImGui::GetFontSize();
@@ -817,7 +632,7 @@ void SwinPanel::DrawMaskTab(const Base& b, ImVec2 avail) {
         for (size_t e = 0; e < index.size(); ++e) grid.data[e] = static_cast<float>(index[e]);
         return grid;
     });
-    const AttentionOut* att = m_attention->Current();
+    const SwinWindowAttention* att = m_attention->Current();
     const AttentionKey* att_key = m_attention->CurrentKey();
     const bool att_current = att && att_key && att->result && att_key->window_index == selected && att_key->base == m_base->Generation();
     const float* row = att_current ? att->result->attention.data() + query * n : nullptr;
@@ -933,7 +748,7 @@ void SwinPanel::DrawMaskTab(const Base& b, ImVec2 avail) {
         else Paragraph(Fmt(Tr(S::SwinMaskAllOneRegion), static_cast<long long>(n)));
     } else if (!b.tokens) {
         ParagraphColored(ImVec4(1, 0.8f, 0.4f, 1), Fmt(Tr(S::SwinAttentionTooLarge), FormatExact(b.token_floats).c_str(),
-                           FormatExact(kAttentionTokenBudget).c_str(), static_cast<long long>(kAttentionMaxWidth)));
+                           FormatExact(kSwinLessonTokenBudget).c_str(), static_cast<long long>(kAttentionMaxWidth)));
     } else if (att && !att->issues.empty() && att_current) {
         for (const auto& issue : att->issues) ParagraphColored(ImVec4(1, 0.5f, 0.45f, 1), Fmt("%s: %s", issue.field.c_str(), issue.message.c_str()));
     } else {
@@ -1026,8 +841,8 @@ void SwinPanel::DrawMaskTab(const Base& b, ImVec2 avail) {
 
 // [SECTION] Tab: patch merging
 
-void SwinPanel::DrawMergingTab(const Base& b, ImVec2 avail) {
-    const Geometry& g = *b.geometry;
+void SwinPanel::DrawMergingTab(const SwinBase& b, ImVec2 avail) {
+    const SwinGeometry& g = *b.geometry;
     const float font = ImGui::GetFontSize();
     const float gap = font;
     const float label_h = ImGui::GetTextLineHeightWithSpacing();
@@ -1287,8 +1102,8 @@ void SwinPanel::DrawMergingTab(const Base& b, ImVec2 avail) {
 
 // [SECTION] Tab: stages and complexity
 
-void SwinPanel::DrawStagesTab(const Base& b, ImVec2 avail) {
-    const Geometry& g = *b.geometry;
+void SwinPanel::DrawStagesTab(const SwinBase& b, ImVec2 avail) {
+    const SwinGeometry& g = *b.geometry;
     const float font = ImGui::GetFontSize();
     const float gap = font;
     const ImVec2 top = ImGui::GetCursorScreenPos();
@@ -1472,8 +1287,8 @@ void SwinPanel::DrawStagesTab(const Base& b, ImVec2 avail) {
 
 void SwinPanel::DrawContent(AppContext& context) {
     if (!m_base) {
-        m_base = std::make_unique<LatestTask<SwinPanelSpec, Base>>(*context.tasks);
-        m_attention = std::make_unique<LatestTask<AttentionKey, AttentionOut>>(*context.tasks);
+        m_base = std::make_unique<LatestTask<BaseKey, SwinBase>>(*context.tasks);
+        m_attention = std::make_unique<LatestTask<AttentionKey, SwinWindowAttention>>(*context.tasks);
         m_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
     }
     if (m_playing) {
@@ -1483,20 +1298,18 @@ void SwinPanel::DrawContent(AppContext& context) {
             m_playing = false;
         }
     }
-    SwinPanelSpec key = m_spec;
-    key.image_version = context.image_version;
+    const BaseKey key{m_spec, context.image_version};
     auto image = context.image;
-    m_base->Request(key, [key, image](TaskContext& task) { return ComputeBase(key, image, task); });
+    m_base->Request(key, [key, image](TaskContext& task) { return ComputeSwinBase(key.spec, image, task); });
     m_base->Poll();
-    const Base* b = m_base->Current();
+    const SwinBase* b = m_base->Current();
     // The selected window's attention, only for the mask tab (and only the one window).
     if (b && b->geometry && b->tokens && m_tab == 1 && b->geometry->layout.window <= kHeatmapMaxWindow) {
         const SwinWindowLayout& l = b->geometry->layout;
         const AttentionKey akey{m_base->Generation(), WindowOf(l), m_projection};
         const auto tokens = b->tokens;
-        const Index gh = l.grid_h, gw = l.grid_w, window = l.window, shift = l.shift;
-        m_attention->Request(akey, [tokens, gh, gw, window, shift, akey](TaskContext& task) {
-            return ComputeAttention(tokens, gh, gw, window, shift, akey.window_index, akey.projection, task);
+        m_attention->Request(akey, [tokens, l, akey](TaskContext& task) {
+            return ComputeSwinWindowAttention(*tokens, l, akey.window_index, akey.projection, task);
         });
     }
     m_attention->Poll();
@@ -1537,112 +1350,8 @@ void SwinPanel::DrawContent(AppContext& context) {
 
 void SwinPanel::Export(AppContext& context, ExportSink& sink) {
     Panel::Export(context, sink);
-    SwinPanelSpec spec = m_spec;
-    spec.image_version = context.image_version;
     TaskContext none;
-    const Base b = ComputeBase(spec, context.image, none);
-    if (!b.geometry) return;
-    const Geometry& g = *b.geometry;
-    const SwinWindowLayout& l = g.layout;
-    sink.String("variant", kPresetKeys[static_cast<size_t>(std::clamp(spec.variant, 0, 3))]);
-    sink.Integer("image_h", g.image_h);
-    sink.Integer("image_w", g.image_w);
-    sink.Integer("patch", spec.patch);
-    sink.Integer("window", spec.window);
-    sink.Integer("stage", g.stage);
-    sink.Integer("patch_grid_h", g.patch_grid.grid_h);
-    sink.Integer("patch_grid_w", g.patch_grid.grid_w);
-    sink.Integer("crop_bottom", g.patch_grid.crop_bottom);
-    sink.Integer("crop_right", g.patch_grid.crop_right);
-    sink.Integer("pad_bottom_px", g.patch_grid.pad_bottom);
-    sink.Integer("pad_right_px", g.patch_grid.pad_right);
-    // The chosen stage's window layout (stage 0: the patch grid).
-    sink.Integer("grid_h", l.grid_h);
-    sink.Integer("grid_w", l.grid_w);
-    sink.Integer("padded_h", l.padded_h);
-    sink.Integer("padded_w", l.padded_w);
-    sink.Integer("windows_h", l.windows_h);
-    sink.Integer("windows_w", l.windows_w);
-    sink.Integer("windows", l.windows);
-    sink.Integer("tokens_per_window", l.TokensPerWindow());
-    sink.Integer("shift_h", l.shift_h);
-    sink.Integer("shift_w", l.shift_w);
-    sink.Integer("shift_size", std::max(l.shift_h, l.shift_w));
-    if (b.stats) {
-        const SwinStats& st = *b.stats;
-        sink.Integer("parameters", st.parameters);
-        sink.Integer("macs", st.macs);
-        sink.Integer("embed_parameters", st.embed_parameters);
-        sink.Integer("embed_macs", st.embed_macs);
-        sink.Integer("head_parameters", st.head_parameters);
-        sink.Integer("head_macs", st.head_macs);
-        sink.Integer("relative_bias_parameters", st.relative_bias_parameters);
-        sink.Integer("num_features", st.num_features);
-        auto array = [&](const char* name, auto field) {
-            std::vector<double> values;
-            for (const SwinStageStats& s : st.stages) values.push_back(static_cast<double>(field(s)));
-            sink.NumberArray(name, std::move(values));
-        };
-        array("stage_grid_h", [](const SwinStageStats& s) { return s.grid_h; });
-        array("stage_grid_w", [](const SwinStageStats& s) { return s.grid_w; });
-        array("stage_padded_h", [](const SwinStageStats& s) { return s.padded_h; });
-        array("stage_padded_w", [](const SwinStageStats& s) { return s.padded_w; });
-        array("stage_windows", [](const SwinStageStats& s) { return s.windows; });
-        array("stage_shift", [](const SwinStageStats& s) { return std::max(s.shift_h, s.shift_w); });
-        array("stage_channels", [](const SwinStageStats& s) { return s.channels; });
-        array("stage_heads", [](const SwinStageStats& s) { return s.heads; });
-        array("stage_depth", [](const SwinStageStats& s) { return s.depth; });
-        array("stage_merge_parameters", [](const SwinStageStats& s) { return s.merge_parameters; });
-        array("stage_parameters", [](const SwinStageStats& s) { return s.parameters; });
-        array("stage_macs", [](const SwinStageStats& s) { return s.macs; });
-    }
-    {
-        std::vector<double> image, global, window, padded;
-        for (const SwinComplexityPoint& p : b.curve) {
-            image.push_back(static_cast<double>(p.image));
-            global.push_back(static_cast<double>(p.global_msa));
-            window.push_back(static_cast<double>(p.window_msa));
-            padded.push_back(static_cast<double>(p.window_msa_padded));
-        }
-        sink.NumberArray("complexity_image", std::move(image));
-        sink.NumberArray("complexity_global_msa", std::move(global));
-        sink.NumberArray("complexity_window_msa", std::move(window));
-        sink.NumberArray("complexity_window_msa_padded", std::move(padded));
-    }
-    // Arrays: labels (0..8 fit a byte), every window's mask (bounded by the core's budget), the index.
-    if (!b.labels.Empty()) {
-        std::vector<std::uint8_t> labels(b.labels.data.size());
-        std::transform(b.labels.data.begin(), b.labels.data.end(), labels.begin(), [](int v) { return static_cast<std::uint8_t>(v); });
-        sink.ArrayU8("region_labels", std::move(labels), {l.padded_h, l.padded_w});
-    }
-    const Index n = l.TokensPerWindow();
-    std::vector<float> mask = WindowMask(b.labels, l.window);
-    if (!mask.empty()) sink.ArrayF32("mask", std::move(mask), {l.windows, n, n});
-    else sink.String("mask_omitted", "windows x M^4 = " + FormatExact(CheckedProduct({l.windows, n, n}).value_or(0)) + " floats exceed " + FormatExact(kSwinMaxAttentionEntries));
-    {
-        const std::vector<Index> index = RelativePositionIndex(l.window);
-        std::vector<float> values(index.begin(), index.end());
-        sink.ArrayF32("relative_position_index", std::move(values), {n, n});
-    }
-    // The selected window's attention (one head), as drawn in the mask tab.
-    const Index selected = WindowOf(l), query = QueryOf(l);
-    sink.Integer("window_index", selected);
-    sink.Integer("query", query);
-    const std::vector<SwinWindowToken> tokens = WindowSourcePatches(l, selected);
-    std::set<int> regions;
-    for (const auto& t : tokens) regions.insert(t.label);
-    sink.Integer("regions_in_window", static_cast<std::int64_t>(regions.size()));
-    if (b.tokens && l.window <= kHeatmapMaxWindow) {
-        const AttentionOut a = ComputeAttention(b.tokens, l.grid_h, l.grid_w, l.window, l.shift, selected, m_projection, none);
-        if (a.result) {
-            sink.ArrayF32("window_attention", a.result->attention, {n, n});
-            double other = 0;
-            const int label = tokens[static_cast<size_t>(query)].label;
-            for (Index s = 0; s < n; ++s)
-                if (tokens[static_cast<size_t>(s)].label != label) other += a.result->attention[static_cast<size_t>(query * n + s)];
-            sink.Number("query_attention_other_regions", other);
-        }
-    }
+    VisitFigures(ComputeSwinLesson(m_spec, Selection(), context.image, none), sink);
 }
 
 }  // namespace
