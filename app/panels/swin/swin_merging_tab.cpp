@@ -15,6 +15,19 @@ namespace {
 // Which of x0..x3 token (y, x) is in its 2 x 2 group: x1 the odd row, x2 the odd column.
 int SourceOf(Index y, Index x) { return static_cast<int>((y % 2) + 2 * (x % 2)); }
 
+// The canvas hover's value line in the active language: what entry (row, col) of the gather or the
+// reduction holds, and which x_k of which merged token input col is.
+std::string MergeDescribe(const PatchMergingOperator& op, Index row, Index col) {
+    const Index c = op.Spec().channels, p = col / c, y = p / op.Spec().width, x = p % op.Spec().width;
+    const long long k = SourceOf(y, x), i = static_cast<long long>(y / 2), j = static_cast<long long>(x / 2);
+    const std::optional<Index> param = op.ParameterAt(row, col);
+    if (!param) return Fmt(Tr(S::SwinCanvasDescribeZero), k, i, j);
+    if (op.Part() == PatchMergingPart::Gather) return Fmt(Tr(S::SwinCanvasDescribeCopied), k, i, j);
+    const Index in = 4 * c;
+    return Fmt(Tr(S::SwinCanvasDescribeWeight), static_cast<long long>(*param / in), static_cast<long long>(*param % in),
+               static_cast<double>(op.ParameterValue(*param)), k, i, j);
+}
+
 }  // namespace
 
 void SwinPanel::DrawMergingTab(const SwinBase& b, ImVec2 avail) {
@@ -311,6 +324,7 @@ void SwinPanel::DrawMergeCanvas(ImVec2 at, ImVec2 size) {
     options.col_title = Tr(S::SwinCanvasCols);
     options.row_block = m_merge_part == 0 ? kMergeExampleChannels : 2 * kMergeExampleChannels;
     options.col_block = kMergeExampleChannels;
+    if (op) options.describe = [op](Index row, Index col) { return MergeDescribe(*op, row, col); };
     m_canvas->Draw("merge_operator", op, m_merge_op.Generation(), ImVec2(canvas_w, at.y + size.y - canvas_y), options);
 }
 
