@@ -40,8 +40,8 @@ VitLessonResult ComputeVitLesson(const VitLessonSpec& spec, const Image& image, 
 }
 
 TokenValue ValueAt(Index f, Index patch, int order) {
-    if (order == 0) return {f / (patch * patch), (f / patch) % patch, f % patch};
-    return {f % 3, f / (3 * patch), (f / 3) % patch};
+    const PatchElement e = PatchElementAt(f, patch, order == 0 ? FlatOrder::ChannelMajor : FlatOrder::PositionMajor);
+    return {e.c, e.y, e.x};
 }
 
 void VisitFigures(const VitLessonResult& c, FigureVisitor& v) {
