@@ -21,6 +21,7 @@
 #include "../gfx/texture.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
+#include "../widgets/paragraph.hpp"
 #include "../widgets/plot.hpp"
 #include "../widgets/spec_editor.hpp"
 #include "panel.hpp"
@@ -51,6 +52,12 @@ struct CurveKey {
 };
 
 using Computed = AttentionLessonResult;
+
+// Token k's label in the UI language: the word for text, "patch (row, column)" for image patches.
+std::string TokenLabel(const TokenSet& tokens, Index k) {
+    if (tokens.grid_cols > 0) return Printf(Tr(S::AttnPatchLabel), static_cast<long long>(k / tokens.grid_cols), static_cast<long long>(k % tokens.grid_cols));
+    return tokens.labels[static_cast<size_t>(k)];
+}
 
 class AttentionPanel final : public Panel {
 public:
@@ -91,6 +98,8 @@ public:
         }
         return JoinIssues(issues);
     }
+
+    std::string ValidateInputFiles() override { return JoinIssues(CheckAttentionWeightFiles(m_spec.attention)); }
 
     void Export(AppContext& context, ExportSink& sink) override {
         Panel::Export(context, sink);
@@ -244,7 +253,7 @@ void AttentionPanel::DrawOverlay(AppContext& context, const Computed& c, ImVec2 
             const Index gx = std::clamp<Index>(static_cast<Index>((mouse.x - origin.x) / cw), 0, c.prep->tokens.grid_cols - 1);
             const Index gy = std::clamp<Index>(static_cast<Index>((mouse.y - origin.y) / ch), 0, c.prep->tokens.grid_rows - 1);
             const Index k = gy * c.prep->tokens.grid_cols + gx;
-            ImGui::SetTooltip(Tr(S::AttnOverlayHover), static_cast<long long>(k), c.prep->tokens.labels[static_cast<size_t>(k)].c_str(),
+            ImGui::SetTooltip(Tr(S::AttnOverlayHover), static_cast<long long>(k), TokenLabel(c.prep->tokens, k).c_str(),
                               static_cast<double>(row(k)));
             if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_spec.query = k;
         }
@@ -314,8 +323,8 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
         const Index n = r.tokens;
         const Index qi = std::clamp<Index>(static_cast<Index>((mouse.y - amn.y) / (amx.y - amn.y) * static_cast<float>(n)), 0, n - 1);
         const Index ki = std::clamp<Index>(static_cast<Index>((mouse.x - amn.x) / (amx.x - amn.x) * static_cast<float>(n)), 0, n - 1);
-        ImGui::SetTooltip(Tr(S::AttnHover), static_cast<long long>(qi), c.prep->tokens.labels[static_cast<size_t>(qi)].c_str(),
-                          static_cast<long long>(ki), c.prep->tokens.labels[static_cast<size_t>(ki)].c_str(),
+        ImGui::SetTooltip(Tr(S::AttnHover), static_cast<long long>(qi), TokenLabel(c.prep->tokens, qi).c_str(),
+                          static_cast<long long>(ki), TokenLabel(c.prep->tokens, ki).c_str(),
                           static_cast<double>(r.Attention(0)(qi, ki)));
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_spec.query = qi;
     }
@@ -340,7 +349,7 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
     const float right_w = avail.x * 0.5f;
     ImGui::SetCursorScreenPos(ImVec2(right_x, bottom_y));
     ImGui::TextDisabled(Tr(S::AttnQueryRow), static_cast<long long>(std::clamp<Index>(m_spec.query, 0, r.tokens - 1)),
-                        c.prep->tokens.labels[static_cast<size_t>(std::clamp<Index>(m_spec.query, 0, r.tokens - 1))].c_str());
+                        TokenLabel(c.prep->tokens, std::clamp<Index>(m_spec.query, 0, r.tokens - 1)).c_str());
     ImGui::SetCursorScreenPos(ImVec2(right_x, bottom_y + label_h));
     const float plot_h = bottom_h * 0.5f;
     DrawOverlay(context, c, ImVec2(right_w * 0.48f, bottom_h - label_h));
