@@ -241,6 +241,10 @@ int App::Prepare(const AppOptions& options) {
         std::fprintf(stderr, "matrixlens: --set: %s\n", error.c_str());
         return kExitBadArguments;
     }
+    if (std::string problem = s.CurrentPanel().ValidateInputFiles(); !problem.empty()) {
+        std::fprintf(stderr, "matrixlens: unusable input file for panel '%s': %s\n", s.CurrentPanel().Id(), problem.c_str());
+        return kExitInputUnusable;
+    }
     if (std::string problem = s.CurrentPanel().ValidateKeys(); !problem.empty()) {
         std::fprintf(stderr, "matrixlens: invalid settings for panel '%s': %s\n", s.CurrentPanel().Id(), problem.c_str());
         return kExitBadArguments;

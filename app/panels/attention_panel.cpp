@@ -4,7 +4,6 @@
 // entropy against the weight scale with and without QK LayerNorm (ViT-22B's fix), all computed.
 //
 // [SECTION] Spec and keys
-// [SECTION] Computation (task runner)
 // [SECTION] Drawing
 #include <algorithm>
 #include <cmath>
@@ -14,6 +13,7 @@
 #include <mutex>
 
 #include <lens/attention.hpp>
+#include <lens/lessons/attention_lesson.hpp>
 #include <lens/tokens.hpp>
 
 #include "../app_context.hpp"
@@ -21,6 +21,7 @@
 #include "../gfx/texture.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
+#include "../widgets/paragraph.hpp"
 #include "../widgets/plot.hpp"
 #include "../widgets/spec_editor.hpp"
 #include "panel.hpp"
@@ -33,178 +34,29 @@ using i18n::Tr;
 
 // [SECTION] Spec and keys
 
-struct AttentionPanelSpec {
-    int source = 0;                  // 0 text, 1 image
-    std::string text = "The cat sat on the mat. The dog sat on the log.";
-    std::int64_t patch = 16;         // P, px
-    std::int64_t resize = 224;       // image edge before patching; 0 = the image's own size
-    bool positions = false;          // sinusoidal positions added to the tokens
-    AttentionSpec attention;         // d_model, heads, projection, weights, scale, qk_norm, causal, seed
+// The lesson's spec plus what only the panel needs: the query drawn over the image and the
+// image's version (part of the task key).
+struct AttentionPanelSpec : AttentionLessonSpec {
     std::int64_t query = 0;          // the query token whose attention row is shown over the image
     std::uint64_t image_version = 0;
     bool operator==(const AttentionPanelSpec&) const = default;
 };
 
-// Everything that depends only on the tokens and the projections (not on heads, weight scale,
-// QK norm, mask or query): built once per PrepKey and shared by the heatmap and curve tasks, so a
-// slider on the weight scale re-runs only Attend (about 10 ms at ViT-B/16's 196 tokens) instead
-// of tokenising, projecting (three N x d x d GEMMs) and ranking X X^T X again.
-struct PrepKey {
-    int source = 0;
-    std::string text;
-    std::int64_t patch = 0, resize = 0;
-    bool positions = false;
-    Index d_model = 0;
-    ProjectionKind projection = ProjectionKind::Identity;
-    std::string wq, wk, wv, wo;
-    std::uint64_t seed = 0, image_version = 0;
-    bool operator==(const PrepKey&) const = default;
-};
-
-PrepKey PrepKeyOf(const AttentionPanelSpec& s) {
-    return {s.source, s.source == 0 ? s.text : std::string(), s.patch, s.resize, s.positions, s.attention.d_model,
-            s.attention.projection, s.attention.wq, s.attention.wk, s.attention.wv, s.attention.wo, s.attention.seed, s.image_version};
-}
-
-struct Prepared {
-    std::vector<SpecIssue> issues;
-    TokenSet tokens;
-    std::shared_ptr<const AttentionInput> input;  // null when the tokens or the projections failed
-    std::optional<WeightlessAttention> weightless;
-};
-
-Prepared Prepare(const AttentionPanelSpec& spec, const std::shared_ptr<const Image>& image, TaskContext& context) {
-    Prepared p;
-    std::optional<TokenSet> tokens;
-    if (spec.source == 0) {
-        TextTokensSpec t;
-        t.width = spec.attention.d_model;
-        t.positions = spec.positions;
-        t.seed = spec.attention.seed;
-        tokens = TextTokens(spec.text, t, &p.issues);
-    } else {
-        PatchTokensSpec ps;
-        ps.patch = spec.patch;
-        ps.positions = spec.positions;
-        const Image* source = image.get();
-        Image resized;
-        if (spec.resize > 0) {
-            resized = ResizeRgb(*image, static_cast<int>(spec.resize), static_cast<int>(spec.resize));
-            source = &resized;
-        }
-        tokens = PatchTokens(*source, ps, &p.issues);
-    }
-    if (!tokens) return p;
-    p.tokens = std::move(*tokens);
-    auto input = PrepareAttention(p.tokens.x, spec.attention, &p.issues, TaskProgress(context));
-    if (!input) return p;
-    p.input = std::make_shared<const AttentionInput>(std::move(*input));
-    p.weightless = ComputeWeightlessAttention(p.tokens.x);
-    return p;
-}
-
-// The last Prepared, shared between the panel's tasks (which run on worker threads). A miss
-// computes outside the lock; two tasks missing at once both compute and the later store wins,
-// which is only wasted work. A cancelled preparation is not stored.
-class PreparedCache {
-public:
-    std::shared_ptr<const Prepared> Get(const AttentionPanelSpec& spec, const std::shared_ptr<const Image>& image, TaskContext& context) {
-        const PrepKey key = PrepKeyOf(spec);
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_value && m_key == key) return m_value;
-        }
-        auto fresh = std::make_shared<const Prepared>(Prepare(spec, image, context));
-        if (context.Cancelled()) return fresh;
-        std::lock_guard lock(m_mutex);
-        m_key = key;
-        m_value = fresh;
-        return fresh;
-    }
-
-private:
-    std::mutex m_mutex;
-    PrepKey m_key;
-    std::shared_ptr<const Prepared> m_value;
-};
-
-struct Computed {
-    std::vector<SpecIssue> issues;
-    std::shared_ptr<const Prepared> prep;
-    std::optional<AttentionResult> result;
-    Grid<float> x_grid, scores_grid, attention_grid, output_grid;
-    std::vector<Grid<float>> head_grids;
-    float x_range = 1, scores_range = 1, output_range = 1, attention_peak = 1;
-    MatrixPtr operator_head0;
-    double attend_ms = 0;  // Attend and the grids, measured: the cost of a heads/scale/norm/mask change
-};
-
 // The entropy against the weight scale, with and without QK norm: depends on the tokens, the
 // projections, heads and mask, not on the current weight scale or QK-norm toggle.
 struct CurveKey {
-    PrepKey prep;
+    AttentionPrepKey prep;
     Index heads = 0;
     bool causal = false;
     bool operator==(const CurveKey&) const = default;
 };
 
-struct Curves {
-    std::vector<float> scales;
-    std::vector<double> plain, qk_norm;
-};
+using Computed = AttentionLessonResult;
 
-Grid<float> GridOf(const float* data, Index rows, Index cols) {
-    Grid<float> g(static_cast<int>(cols), static_cast<int>(rows));
-    std::copy_n(data, static_cast<size_t>(rows * cols), g.data.begin());
-    return g;
-}
-
-float MaxAbs(const Grid<float>& g) {
-    float m = 1e-12f;
-    for (float v : g.data)
-        if (std::isfinite(v)) m = std::max(m, std::fabs(v));
-    return m;
-}
-
-// [SECTION] Computation (task runner)
-
-Computed Compute(const AttentionPanelSpec& spec, std::shared_ptr<const Image> image, PreparedCache& cache, TaskContext& context) {
-    Computed c;
-    c.prep = cache.Get(spec, image, context);
-    c.issues = c.prep->issues;
-    if (!c.prep->input) return c;
-    const auto start = std::chrono::steady_clock::now();
-    c.result = Attend(*c.prep->input, spec.attention, &c.issues, TaskProgress(context));
-    if (!c.result) return c;
-    const AttentionResult& r = *c.result;
-    const Index n = r.tokens;
-    const RowMatrixF& x = c.prep->tokens.x;
-    c.x_grid = GridOf(x.data(), x.rows(), x.cols());
-    if (!r.scores.empty()) c.scores_grid = GridOf(r.scores.data(), n, n);
-    c.attention_grid = GridOf(r.attention->data(), n, n);
-    c.output_grid = GridOf(r.output.data(), r.output.rows(), r.output.cols());
-    for (Index h = 0; h < std::min<Index>(r.heads, 16); ++h) c.head_grids.push_back(GridOf(r.attention->data() + h * n * n, n, n));
-    c.x_range = MaxAbs(c.x_grid);
-    c.scores_range = c.scores_grid.Empty() ? 1 : MaxAbs(c.scores_grid);
-    c.output_range = MaxAbs(c.output_grid);
-    // Attention rows sum to 1, so with many keys every weight is small: map 0..the largest weight.
-    c.attention_peak = MaxAbs(c.attention_grid);
-    c.operator_head0 = MakeAttentionOperator(*c.prep->input, r, 0);
-    c.attend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return c;
-}
-
-Curves ComputeCurves(const AttentionPanelSpec& spec, std::shared_ptr<const Image> image, PreparedCache& cache, TaskContext& context) {
-    Curves curves;
-    auto prep = cache.Get(spec, image, context);
-    if (!prep->input) return curves;
-    curves.scales = GeometricScales(0.1f, 10.0f, 17);
-    const ProgressFn progress = TaskProgress(context);
-    const ProgressFn first = [&](float f) { return progress(0.5f * f); };
-    const ProgressFn second = [&](float f) { return progress(0.5f + 0.5f * f); };
-    if (auto plain = MeanEntropyAtScales(*prep->input, spec.attention, curves.scales, false, nullptr, first)) curves.plain = *plain;
-    if (auto normed = MeanEntropyAtScales(*prep->input, spec.attention, curves.scales, true, nullptr, second)) curves.qk_norm = *normed;
-    return curves;
+// Token k's label in the UI language: the word for text, "patch (row, column)" for image patches.
+std::string TokenLabel(const TokenSet& tokens, Index k) {
+    if (tokens.grid_cols > 0) return Printf(Tr(S::AttnPatchLabel), static_cast<long long>(k / tokens.grid_cols), static_cast<long long>(k % tokens.grid_cols));
+    return tokens.labels[static_cast<size_t>(k)];
 }
 
 class AttentionPanel final : public Panel {
@@ -247,34 +99,12 @@ public:
         return JoinIssues(issues);
     }
 
+    std::string ValidateInputFiles() override { return JoinIssues(CheckAttentionWeightFiles(m_spec.attention)); }
+
     void Export(AppContext& context, ExportSink& sink) override {
         Panel::Export(context, sink);
-        AttentionPanelSpec spec = m_spec;
-        spec.image_version = context.image_version;
         TaskContext none;
-        PreparedCache cache;
-        Computed c = Compute(spec, context.image, cache, none);
-        const Curves curves = ComputeCurves(spec, context.image, cache, none);
-        if (!c.result) return;
-        const AttentionResult& r = *c.result;
-        sink.Integer("tokens", r.tokens);
-        sink.Integer("d_model", r.d_model);
-        sink.Integer("heads", r.heads);
-        sink.Integer("token_width", c.prep->tokens.Width());
-        if (c.prep->weightless) {
-            sink.Integer("rank_xxtx", c.prep->weightless->rank);
-            sink.Integer("rank_bound", c.prep->weightless->bound);
-        }
-        sink.Number("mean_entropy", r.mean_entropy);
-        sink.Number("uniform_entropy", r.uniform_entropy);
-        sink.NumberArray("weight_scales", std::vector<double>(curves.scales.begin(), curves.scales.end()));
-        sink.NumberArray("mean_entropy_plain", curves.plain);
-        sink.NumberArray("mean_entropy_qk_norm", curves.qk_norm);
-        const Index n = r.tokens;
-        sink.ArrayF32("tokens", std::vector<float>(c.prep->tokens.x.data(), c.prep->tokens.x.data() + c.prep->tokens.x.size()), {n, c.prep->tokens.Width()});
-        if (!r.scores.empty()) sink.ArrayF32("scores", r.scores, {r.heads, n, n});
-        sink.ArrayF32("attention", *r.attention, {r.heads, n, n});
-        sink.ArrayF32("output", std::vector<float>(r.output.data(), r.output.data() + r.output.size()), {n, r.output.cols()});
+        VisitFigures(ComputeAttentionLesson(m_spec, context.image.get(), none), sink);
     }
 
 protected:
@@ -324,8 +154,8 @@ private:
     int m_tab = 0;
     bool m_force_tab = true;
     std::unique_ptr<LatestTask<AttentionPanelSpec, Computed>> m_task;
-    std::unique_ptr<LatestTask<CurveKey, Curves>> m_curves;
-    std::shared_ptr<PreparedCache> m_cache = std::make_shared<PreparedCache>();
+    std::unique_ptr<LatestTask<CurveKey, AttentionCurves>> m_curves;
+    std::shared_ptr<AttentionPreparedCache> m_cache = std::make_shared<AttentionPreparedCache>();
     std::unique_ptr<MatrixCanvas> m_canvas;
     Heatmap m_x_map, m_scores_map, m_attention_map, m_output_map;
     std::vector<Heatmap> m_head_maps = std::vector<Heatmap>(16);
@@ -423,7 +253,7 @@ void AttentionPanel::DrawOverlay(AppContext& context, const Computed& c, ImVec2 
             const Index gx = std::clamp<Index>(static_cast<Index>((mouse.x - origin.x) / cw), 0, c.prep->tokens.grid_cols - 1);
             const Index gy = std::clamp<Index>(static_cast<Index>((mouse.y - origin.y) / ch), 0, c.prep->tokens.grid_rows - 1);
             const Index k = gy * c.prep->tokens.grid_cols + gx;
-            ImGui::SetTooltip(Tr(S::AttnOverlayHover), static_cast<long long>(k), c.prep->tokens.labels[static_cast<size_t>(k)].c_str(),
+            ImGui::SetTooltip(Tr(S::AttnOverlayHover), static_cast<long long>(k), TokenLabel(c.prep->tokens, k).c_str(),
                               static_cast<double>(row(k)));
             if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_spec.query = k;
         }
@@ -493,8 +323,8 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
         const Index n = r.tokens;
         const Index qi = std::clamp<Index>(static_cast<Index>((mouse.y - amn.y) / (amx.y - amn.y) * static_cast<float>(n)), 0, n - 1);
         const Index ki = std::clamp<Index>(static_cast<Index>((mouse.x - amn.x) / (amx.x - amn.x) * static_cast<float>(n)), 0, n - 1);
-        ImGui::SetTooltip(Tr(S::AttnHover), static_cast<long long>(qi), c.prep->tokens.labels[static_cast<size_t>(qi)].c_str(),
-                          static_cast<long long>(ki), c.prep->tokens.labels[static_cast<size_t>(ki)].c_str(),
+        ImGui::SetTooltip(Tr(S::AttnHover), static_cast<long long>(qi), TokenLabel(c.prep->tokens, qi).c_str(),
+                          static_cast<long long>(ki), TokenLabel(c.prep->tokens, ki).c_str(),
                           static_cast<double>(r.Attention(0)(qi, ki)));
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_spec.query = qi;
     }
@@ -519,7 +349,7 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
     const float right_w = avail.x * 0.5f;
     ImGui::SetCursorScreenPos(ImVec2(right_x, bottom_y));
     ImGui::TextDisabled(Tr(S::AttnQueryRow), static_cast<long long>(std::clamp<Index>(m_spec.query, 0, r.tokens - 1)),
-                        c.prep->tokens.labels[static_cast<size_t>(std::clamp<Index>(m_spec.query, 0, r.tokens - 1))].c_str());
+                        TokenLabel(c.prep->tokens, std::clamp<Index>(m_spec.query, 0, r.tokens - 1)).c_str());
     ImGui::SetCursorScreenPos(ImVec2(right_x, bottom_y + label_h));
     const float plot_h = bottom_h * 0.5f;
     DrawOverlay(context, c, ImVec2(right_w * 0.48f, bottom_h - label_h));
@@ -530,8 +360,8 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
     plain.color = IM_COL32(255, 140, 100, 255);
     normed.label = Tr(S::AttnCurveQkNorm);
     normed.color = IM_COL32(120, 200, 255, 255);
-    static const Curves kNone;
-    const Curves& curves = m_curves && m_curves->Current() ? *m_curves->Current() : kNone;
+    static const AttentionCurves kNone;
+    const AttentionCurves& curves = m_curves && m_curves->Current() ? *m_curves->Current() : kNone;
     for (size_t i = 0; i < curves.scales.size(); ++i) {
         if (i < curves.plain.size()) {
             plain.x.push_back(curves.scales[i]);
@@ -555,7 +385,7 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
 void AttentionPanel::DrawContent(AppContext& context) {
     if (!m_task) {
         m_task = std::make_unique<LatestTask<AttentionPanelSpec, Computed>>(*context.tasks);
-        m_curves = std::make_unique<LatestTask<CurveKey, Curves>>(*context.tasks);
+        m_curves = std::make_unique<LatestTask<CurveKey, AttentionCurves>>(*context.tasks);
         m_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
         std::snprintf(m_text, sizeof m_text, "%s", m_spec.text.c_str());
     }
@@ -564,10 +394,13 @@ void AttentionPanel::DrawContent(AppContext& context) {
     key.image_version = m_spec.source == 1 ? context.image_version : 0;
     auto image = context.image;
     auto cache = m_cache;
-    m_task->Request(key, [key, image, cache](TaskContext& task) { return Compute(key, image, *cache, task); });
+    const std::uint64_t version = key.image_version;
+    m_task->Request(key, [key, image, cache, version](TaskContext& task) { return AttendLesson(key, cache->Get(key, image, version, task), task); });
     m_task->Poll();
-    const CurveKey curve_key{PrepKeyOf(key), key.attention.heads, key.attention.causal};
-    m_curves->Request(curve_key, [key, image, cache](TaskContext& task) { return ComputeCurves(key, image, *cache, task); });
+    const CurveKey curve_key{AttentionPrepKeyOf(key, version), key.attention.heads, key.attention.causal};
+    m_curves->Request(curve_key, [key, image, cache, version](TaskContext& task) {
+        return ComputeAttentionCurves(key, *cache->Get(key, image, version, task), task);
+    });
     m_curves->Poll();
     const Computed* c = m_task->Current();
 

@@ -38,6 +38,10 @@ public:
     // Checks the settable keys together, after the command line set them (fields valid alone may
     // clash, e.g. groups not dividing channels). Returns "" when fine, else the message (exit 2).
     virtual std::string ValidateKeys() { return {}; }
+    // The input files the keys name (weights, ...), once the keys are set: "" when usable, else why
+    // not (exit 4, "an input file is unusable"). A usable file that clashes with the settings (a
+    // wrong shape) is ValidateKeys' (exit 2).
+    virtual std::string ValidateInputFiles() { return {}; }
     // The checks that need the input image (a patch larger than the image's own size): called
     // once the image is loaded, before any export or screenshot. "" when fine, else the message.
     virtual std::string ValidateForImage(const Image& image) {

@@ -5,13 +5,13 @@
 // with its size against a fully connected layer doing the same job.
 //
 // [SECTION] Spec and keys
-// [SECTION] Computation (task runner)
 // [SECTION] Drawing
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
+#include <lens/lessons/vit_lesson.hpp>
 #include <lens/patch.hpp>
 
 #include "../app_context.hpp"
@@ -31,71 +31,13 @@ using i18n::Tr;
 
 // [SECTION] Spec and keys
 
-struct VitPanelSpec {
-    std::int64_t patch = 16;     // P, px
-    std::int64_t stride = 16;    // S, px
-    std::int64_t resize = 224;   // square edge before patching; 0 = the image's own size
-    int fit = 0;                 // 0 pad, 1 crop
-    int order = 0;               // 0 (c, y, x) as PyTorch, 1 (y, x, c) as the notes' 16x16x3
-    std::int64_t embed_dim = 768;
+// The lesson's spec plus the image's version (part of the task key).
+struct VitPanelSpec : VitLessonSpec {
     std::uint64_t image_version = 0;
     bool operator==(const VitPanelSpec&) const = default;
 };
 
-PatchSpec ToPatchSpec(const VitPanelSpec& s) {
-    PatchSpec p;
-    p.patch = s.patch;
-    p.stride = s.stride;
-    p.resize = s.resize;
-    p.fit = s.fit == 0 ? PatchFit::Pad : PatchFit::Crop;
-    p.order = s.order == 0 ? FlatOrder::ChannelMajor : FlatOrder::PositionMajor;
-    p.embed_dim = s.embed_dim;
-    return p;
-}
-
-// [SECTION] Computation (task runner)
-
-struct Computed {
-    std::vector<SpecIssue> issues;
-    std::optional<PatchGeometry> geometry;  // counts: set whenever the spec is valid, even if the matrix is refused
-    Image image;                            // the image the patches are cut from (resized)
-    std::optional<RowMatrixF> tokens;       // N x P*P*3
-    Grid<float> token_grid;                 // the same, for the heatmap
-    std::shared_ptr<const StructuredMatrix> embedding;
-    Count fc_weights = 0;                   // H*W*3 inputs times N*D outputs: the dense alternative (0 on overflow)
-};
-
-Computed Compute(const VitPanelSpec& spec, const std::shared_ptr<const Image>& image, TaskContext& context) {
-    Computed c;
-    PatchifyResult r = Patchify(*image, ToPatchSpec(spec));
-    context.ThrowIfCancelled();
-    c.issues = std::move(r.issues);
-    c.geometry = r.geometry;
-    if (!c.geometry) return c;
-    const PatchGeometry& g = *c.geometry;
-    if (auto weights = CheckedProduct({g.h.image, g.w.image, Count{3}, g.tokens, g.embed_dim}))
-        c.fc_weights = *weights;
-    if (!r.tokens) return c;
-    c.image = std::move(r.image);
-    c.tokens = std::move(r.tokens);
-    c.token_grid = Grid<float>(static_cast<int>(c.tokens->cols()), static_cast<int>(c.tokens->rows()));
-    std::copy_n(c.tokens->data(), c.tokens->size(), c.token_grid.data.begin());
-    context.SetProgress(0.7f);
-    std::vector<SpecIssue> op_issues;
-    if (auto op = PatchEmbeddingOperator(g, true, ToPatchSpec(spec).order, 1, &op_issues))
-        c.embedding = std::make_shared<const ConvOperator>(std::move(*op));
-    c.issues.insert(c.issues.end(), op_issues.begin(), op_issues.end());
-    return c;
-}
-
-// The (c, y, x) of value f inside a token of patch P, in the spec's order.
-struct TokenValue {
-    Index c = 0, y = 0, x = 0;
-};
-TokenValue ValueAt(Index f, Index patch, int order) {
-    if (order == 0) return {f / (patch * patch), (f / patch) % patch, f % patch};
-    return {f % 3, f / (3 * patch), (f / 3) % patch};
-}
+using Computed = VitLessonResult;
 
 class VitPanel final : public Panel {
 public:
@@ -115,28 +57,8 @@ public:
 
     void Export(AppContext& context, ExportSink& sink) override {
         Panel::Export(context, sink);
-        VitPanelSpec spec = m_spec;
         TaskContext none;
-        const Computed c = Compute(spec, context.image, none);
-        if (!c.geometry) return;
-        const PatchGeometry& g = *c.geometry;
-        sink.Integer("image_h", g.h.image);
-        sink.Integer("image_w", g.w.image);
-        sink.Integer("patches_h", g.patches_h);
-        sink.Integer("patches_w", g.patches_w);
-        sink.Integer("tokens", g.tokens);
-        sink.Integer("token_dim", g.token_dim);
-        sink.Integer("pad_h", g.h.pad);
-        sink.Integer("pad_w", g.w.pad);
-        sink.Integer("crop_h", g.h.crop);
-        sink.Integer("crop_w", g.w.crop);
-        sink.Integer("embed_dim", g.embed_dim);
-        sink.Integer("embed_weights", g.embed_weights);
-        sink.Integer("embed_parameters", g.embed_parameters);
-        sink.Integer("embed_macs", g.embed_macs);
-        if (c.fc_weights > 0) sink.Integer("fc_weights", c.fc_weights);
-        if (c.tokens)
-            sink.ArrayF32("tokens", std::vector<float>(c.tokens->data(), c.tokens->data() + c.tokens->size()), {c.tokens->rows(), c.tokens->cols()});
+        VisitFigures(ComputeVitLesson(m_spec, *context.image, none), sink);
     }
 
 protected:
@@ -324,7 +246,7 @@ void VitPanel::DrawContent(AppContext& context) {
     VitPanelSpec key = m_spec;
     key.image_version = context.image_version;
     auto image = context.image;
-    m_task->Request(key, [key, image](TaskContext& task) { return Compute(key, image, task); });
+    m_task->Request(key, [key, image](TaskContext& task) { return ComputeVitLesson(key, *image, task); });
     m_task->Poll();
     const Computed* c = m_task->Current();
 

@@ -67,9 +67,17 @@ std::vector<SpecIssue> Validate(const AttentionSpec& spec, Index tokens, Index t
     if (token_width < 1 || token_width > kMaxTokenWidth) {
         Report(&issues, "tokens", "the token width must be between 1 and " + FormatExact(kMaxTokenWidth) + " (got " + Num(token_width) + ")");
     }
-    const bool d_ok = spec.d_model >= 1 && spec.d_model <= kAttentionMaxWidth;
+    // The identity stores no weights: its d_model is the token width, bounded by the tokens' own
+    // limits (N x d floats of X, and of Q, K, V, which are copies of it); projections keep the
+    // width limit of their weights.
+    const bool identity = spec.projection == ProjectionKind::Identity;
+    const Index max_width = identity ? kMaxTokenWidth : kAttentionMaxWidth;
+    const bool d_ok = spec.d_model >= 1 && spec.d_model <= max_width;
     if (!d_ok) {
-        Report(&issues, "d_model", "d_model must be between 1 and " + FormatExact(kAttentionMaxWidth) + " (got " + Num(spec.d_model) + ")");
+        Report(&issues, "d_model", "d_model must be between 1 and " + FormatExact(max_width) + " (got " + Num(spec.d_model) + ")");
+    } else if (identity && tokens >= 1 && tokens <= kAttentionMaxTokens && tokens * spec.d_model > kMaxTokenEntries) {
+        Report(&issues, "tokens", FormatExact(tokens) + " tokens x d_model " + FormatExact(spec.d_model) + " = " +
+                                      FormatExact(tokens * spec.d_model) + " values exceed the limit of " + FormatExact(kMaxTokenEntries));
     }
     if (spec.heads < 1 || (d_ok && spec.heads > spec.d_model)) {
         Report(&issues, "heads", "heads must be between 1 and d_model (got " + Num(spec.heads) + ")");
@@ -250,9 +258,9 @@ RowMatrixF RandomProjection(Index out_features, Index in_features, std::uint64_t
 
 namespace {
 
-// One projection from a .npy file: float32/float64, 2-D, rows x cols, finite.
-std::optional<RowMatrixF> LoadProjection(const std::string& path, const char* field, Index rows, Index cols,
-                                         std::vector<SpecIssue>* issues) {
+// A projection file's array, read and checked for what any setting needs: readable (not missing,
+// empty, truncated or corrupt), float32/float64, every value finite. nullopt with an issue.
+std::optional<NpyArray> ReadProjectionFile(const std::string& path, const char* field, std::vector<SpecIssue>* issues) {
     NpyReadLimits limits;
     limits.max_file_bytes = kAttentionMaxWeightEntries * 8 + (Count{1} << 20);  // float64 at the limit, plus a header
     std::string error;
@@ -266,6 +274,21 @@ std::optional<RowMatrixF> LoadProjection(const std::string& path, const char* fi
         Report(issues, field, name + " holds dtype '" + array->dtype + "': a float array ('<f4' or '<f8') is expected");
         return std::nullopt;
     }
+    for (size_t i = 0; i < array->values.size(); ++i) {
+        if (!std::isfinite(static_cast<float>(array->values[i]))) {
+            Report(issues, field, name + " holds a value that is not a finite float32 (entry " + Num(static_cast<Index>(i)) + ")");
+            return std::nullopt;
+        }
+    }
+    return array;
+}
+
+// One projection from a .npy file: float32/float64, 2-D, rows x cols, finite.
+std::optional<RowMatrixF> LoadProjection(const std::string& path, const char* field, Index rows, Index cols,
+                                         std::vector<SpecIssue>* issues) {
+    std::optional<NpyArray> array = ReadProjectionFile(path, field, issues);
+    if (!array) return std::nullopt;
+    const std::string name = std::string(field) + " (" + path + ")";
     std::string shape = "(";
     for (size_t i = 0; i < array->shape.size(); ++i) shape += (i ? ", " : "") + Num(array->shape[i]);
     shape += array->shape.size() == 1 ? ",)" : ")";
@@ -275,18 +298,20 @@ std::optional<RowMatrixF> LoadProjection(const std::string& path, const char* fi
         return std::nullopt;
     }
     RowMatrixF w(rows, cols);
-    float* data = w.data();
-    for (size_t i = 0; i < array->values.size(); ++i) {
-        data[i] = static_cast<float>(array->values[i]);
-        if (!std::isfinite(data[i])) {
-            Report(issues, field, name + " holds a value that is not a finite float32 (entry " + Num(static_cast<Index>(i)) + ")");
-            return std::nullopt;
-        }
-    }
+    std::transform(array->values.begin(), array->values.end(), w.data(), [](double v) { return static_cast<float>(v); });
     return w;
 }
 
 }  // namespace
+
+std::vector<SpecIssue> CheckAttentionWeightFiles(const AttentionSpec& spec) {
+    std::vector<SpecIssue> issues;
+    if (spec.projection != ProjectionKind::File) return issues;
+    const std::pair<const std::string*, const char*> files[] = {{&spec.wq, "wq"}, {&spec.wk, "wk"}, {&spec.wv, "wv"}, {&spec.wo, "wo"}};
+    for (const auto& [path, field] : files)
+        if (!path->empty()) ReadProjectionFile(*path, field, &issues);
+    return issues;
+}
 
 std::optional<AttentionWeights> LoadAttentionWeights(const AttentionSpec& spec, Index token_width, std::vector<SpecIssue>* issues) {
     AttentionWeights w;

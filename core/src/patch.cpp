@@ -8,6 +8,7 @@
 #include "lens/patch.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace lens {
 namespace {
@@ -39,6 +40,8 @@ std::optional<std::string> TokenMatrixRefusal(const PatchGeometry& g) {
 
 // byte / 255, correctly rounded (a multiplication by 1/255 would differ in the last bit).
 float Unit(std::uint8_t byte) { return static_cast<float>(byte) / 255.0f; }
+// byte * 2/255 - 1, as the attention tokens have always computed it.
+float Symmetric(std::uint8_t byte) { return static_cast<float>(byte) * (2.0f / 255.0f) - 1.0f; }
 
 }  // namespace
 
@@ -59,6 +62,36 @@ std::optional<PatchAxis> FitPatchAxis(Index image, Index patch, Index stride, Pa
         a.crop = image - a.extent;
     }
     return a;
+}
+
+PatchElement PatchElementAt(Index f, Index patch, FlatOrder order) {
+    if (order == FlatOrder::ChannelMajor) return {f / (patch * patch), (f / patch) % patch, f % patch};
+    return {f % 3, f / (3 * patch), (f / 3) % patch};
+}
+
+Index PatchElementIndex(const PatchElement& e, Index patch, FlatOrder order) {
+    if (order == FlatOrder::ChannelMajor) return (e.c * patch + e.y) * patch + e.x;
+    return (e.y * patch + e.x) * 3 + e.c;
+}
+
+std::optional<PatchGeometry> ComputePatchGrid(Index image_h, Index image_w, Index patch, Index stride, PatchFit fit) {
+    const auto axis_h = FitPatchAxis(image_h, patch, stride, fit);
+    const auto axis_w = FitPatchAxis(image_w, patch, stride, fit);
+    if (!axis_h || !axis_w) return std::nullopt;
+    PatchGeometry g;
+    g.patch = patch;
+    g.stride = stride;
+    g.fit = fit;
+    g.h = *axis_h;
+    g.w = *axis_w;
+    g.patches_h = g.h.patches;
+    g.patches_w = g.w.patches;
+    // Saturated rather than overflowing for absurd sizes: every caller refuses them by its limits.
+    constexpr Count kSaturated = std::numeric_limits<Count>::max();
+    g.tokens = CheckedMul(g.patches_h, g.patches_w).value_or(kSaturated);
+    g.token_dim = CheckedProduct({patch, patch, Count{3}}).value_or(kSaturated);
+    g.token_floats = CheckedMul(g.tokens, g.token_dim).value_or(kSaturated);
+    return g;
 }
 
 PatchImageSize ResolvePatchImageSize(const PatchSpec& spec, Index image_h, Index image_w) {
@@ -93,29 +126,16 @@ std::optional<PatchGeometry> ComputePatchGeometry(const PatchSpec& spec, Index i
                    FormatExact(kPatchMaxSide) + " px on a side: set resize");
         return std::nullopt;
     }
-    const auto axis_h = FitPatchAxis(size.h, spec.patch, spec.stride, spec.fit);
-    const auto axis_w = FitPatchAxis(size.w, spec.patch, spec.stride, spec.fit);
-    if (!axis_h || !axis_w) {
+    std::optional<PatchGeometry> grid = ComputePatchGrid(size.h, size.w, spec.patch, spec.stride, spec.fit);
+    if (!grid) {
         Report(issues, "patch",
                "the patch (" + FormatExact(spec.patch) + " x " + FormatExact(spec.patch) + " px) is larger than the image (" +
                    FormatExact(size.w) + " x " + FormatExact(size.h) + " px): choose a patch of at most " +
                    FormatExact(std::min(size.h, size.w)) + " px");
         return std::nullopt;
     }
-    PatchGeometry g;
-    g.patch = spec.patch;
-    g.stride = spec.stride;
-    g.fit = spec.fit;
-    g.h = *axis_h;
-    g.w = *axis_w;
-    g.patches_h = g.h.patches;
-    g.patches_w = g.w.patches;
+    PatchGeometry g = *grid;
     g.embed_dim = spec.embed_dim;
-    // Sides <= 2^14 and P <= 2^10 keep N <= 2^28 and the token width <= 3 * 2^20: these fit; the
-    // products with D go through the checked helpers.
-    g.tokens = g.patches_h * g.patches_w;
-    g.token_dim = spec.patch * spec.patch * 3;
-    g.token_floats = g.tokens * g.token_dim;
     const auto weights = CheckedMul(g.token_dim, spec.embed_dim);
     if (!weights || *weights > kConvMaxWeights) {
         Report(issues, "embed_dim",
@@ -160,21 +180,9 @@ Index PatchAtPixel(const PatchGeometry& g, Index y, Index x) {
 
 // [SECTION] Token matrix
 
-std::optional<RowMatrixF> BuildPatchTokens(const Image& image, const PatchGeometry& g, FlatOrder order,
-                                           std::string* error) {
-    auto fail = [&](std::string why) -> std::optional<RowMatrixF> {
-        if (error) *error = std::move(why);
-        return std::nullopt;
-    };
-    if (image.Empty() || image.width != g.w.image || image.height != g.h.image ||
-        image.rgb.size() != static_cast<size_t>(image.width) * static_cast<size_t>(image.height) * 3) {
-        return fail("the image is not the " + FormatExact(g.w.image) + " x " + FormatExact(g.h.image) +
-                    " px image the patch grid was computed for");
-    }
-    if (auto refusal = TokenMatrixRefusal(g)) return fail(*refusal);
+void CutPatchTokens(const Image& image, const PatchGeometry& g, const PatchTokenFormat& format, RowMatrixF& tokens) {
     const Index p = g.patch, width = image.width, height = image.height;
-    const bool channel_major = order == FlatOrder::ChannelMajor;
-    RowMatrixF tokens = RowMatrixF::Zero(g.tokens, g.token_dim);  // zero: the padding value
+    const bool unit = format.range == PatchRange::Unit;
     for (Index i = 0; i < g.patches_h; ++i) {
         for (Index j = 0; j < g.patches_w; ++j) {
             float* row = tokens.row(i * g.patches_w + j).data();
@@ -186,14 +194,34 @@ std::optional<RowMatrixF> BuildPatchTokens(const Image& image, const PatchGeomet
                     if (x >= width) break;
                     const std::uint8_t* pixel = &image.rgb[static_cast<size_t>((y * width + x) * 3)];
                     for (Index c = 0; c < 3; ++c) {
-                        const Index f = channel_major ? (c * p + py) * p + px : (py * p + px) * 3 + c;
-                        row[f] = Unit(pixel[c]);
+                        const Index f = PatchElementIndex({c, py, px}, p, format.order);
+                        row[f] = unit ? Unit(pixel[c]) : Symmetric(pixel[c]);
                     }
                 }
             }
         }
     }
+}
+
+std::optional<RowMatrixF> BuildPatchTokens(const Image& image, const PatchGeometry& g, const PatchTokenFormat& format,
+                                           std::string* error) {
+    auto fail = [&](std::string why) -> std::optional<RowMatrixF> {
+        if (error) *error = std::move(why);
+        return std::nullopt;
+    };
+    if (image.Empty() || image.width != g.w.image || image.height != g.h.image ||
+        image.rgb.size() != static_cast<size_t>(image.width) * static_cast<size_t>(image.height) * 3) {
+        return fail("the image is not the " + FormatExact(g.w.image) + " x " + FormatExact(g.h.image) +
+                    " px image the patch grid was computed for");
+    }
+    if (auto refusal = TokenMatrixRefusal(g)) return fail(*refusal);
+    RowMatrixF tokens = RowMatrixF::Zero(g.tokens, g.token_dim);  // zero: the padding value
+    CutPatchTokens(image, g, format, tokens);
     return tokens;
+}
+
+std::optional<RowMatrixF> BuildPatchTokens(const Image& image, const PatchGeometry& g, FlatOrder order, std::string* error) {
+    return BuildPatchTokens(image, g, PatchTokenFormat{order, PatchRange::Unit}, error);
 }
 
 std::vector<float> FittedImageChw(const Image& image, const PatchGeometry& g, Count max_floats, std::string* error) {

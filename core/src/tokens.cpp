@@ -234,20 +234,17 @@ std::optional<TokenSet> PatchGridOf(Index width, Index height, const PatchTokens
                                     " x " + Num(height) + " px): choose a patch of at most " + Num(std::min(width, height)) + " px");
         return std::nullopt;
     }
+    const std::optional<PatchGeometry> g = ComputePatchGrid(height, width, p, p, spec.fit);  // P <= both sides: always set
     TokenSet set;
     set.patch = p;
-    const bool pad = spec.fit == PatchFit::Pad;
-    set.grid_cols = pad ? (width + p - 1) / p : width / p;
-    set.grid_rows = pad ? (height + p - 1) / p : height / p;
-    set.covered_width = set.grid_cols * p;
-    set.covered_height = set.grid_rows * p;
-    if (pad) {
-        set.pad_right = set.covered_width - width;
-        set.pad_bottom = set.covered_height - height;
-    } else {
-        set.crop_right = width - set.covered_width;
-        set.crop_bottom = height - set.covered_height;
-    }
+    set.grid_cols = g->patches_w;
+    set.grid_rows = g->patches_h;
+    set.covered_width = g->w.extent;
+    set.covered_height = g->h.extent;
+    set.pad_right = g->w.pad;
+    set.pad_bottom = g->h.pad;
+    set.crop_right = g->w.crop;
+    set.crop_bottom = g->h.crop;
     // Sides are at most 2^31 (Image uses int) and P >= 1, so the grid product fits in 64 bits.
     const Count tokens = set.grid_rows * set.grid_cols;
     const Index token_width = p * p * 3;
@@ -272,32 +269,13 @@ std::optional<TokenSet> PatchTokens(const Image& image, const PatchTokensSpec& s
     }
     std::optional<TokenSet> set = PatchGridOf(width, height, spec, issues);
     if (!set) return std::nullopt;
-    const Index p = spec.patch, d = p * p * 3;
-    const float scale = spec.range == PatchRange::Symmetric ? 2.0f / 255.0f : 1.0f / 255.0f;
-    const float offset = spec.range == PatchRange::Symmetric ? -1.0f : 0.0f;
-    const bool channel_major = spec.order == FlatOrder::ChannelMajor;
-    set->x.setZero(set->grid_rows * set->grid_cols, d);  // zero: the padding value
+    const Index p = spec.patch;
+    const std::optional<PatchGeometry> g = ComputePatchGrid(height, width, p, p, spec.fit);
+    set->x.setZero(g->tokens, g->token_dim);  // zero: the padding value
+    CutPatchTokens(image, *g, PatchTokenFormat{spec.order, spec.range}, set->x);
     set->labels.reserve(static_cast<size_t>(set->x.rows()));
-    for (Index gr = 0; gr < set->grid_rows; ++gr) {
-        for (Index gc = 0; gc < set->grid_cols; ++gc) {
-            const Index token = gr * set->grid_cols + gc;
-            set->labels.push_back("patch (r=" + Num(gr) + ", c=" + Num(gc) + ")");
-            float* row = set->x.row(token).data();
-            for (Index py = 0; py < p; ++py) {
-                const Index y = gr * p + py;
-                if (y >= height) break;
-                for (Index px = 0; px < p; ++px) {
-                    const Index x = gc * p + px;
-                    if (x >= width) break;
-                    const std::uint8_t* pixel = &image.rgb[static_cast<size_t>((y * width + x) * 3)];
-                    for (Index c = 0; c < 3; ++c) {
-                        const Index f = channel_major ? (c * p + py) * p + px : (py * p + px) * 3 + c;
-                        row[f] = static_cast<float>(pixel[c]) * scale + offset;
-                    }
-                }
-            }
-        }
-    }
+    for (Index gr = 0; gr < set->grid_rows; ++gr)
+        for (Index gc = 0; gc < set->grid_cols; ++gc) set->labels.push_back("patch (r=" + Num(gr) + ", c=" + Num(gc) + ")");
     if (spec.positions) AddSinusoidalPositions(set->x);
     return set;
 }

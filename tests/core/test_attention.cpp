@@ -15,6 +15,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <random>
 
@@ -565,6 +567,94 @@ TEST(AttentionBadInputTest, NpyFilesOfTheWrongShapeOrTypeAreRefused) {
     ASSERT_TRUE(huge);
     EXPECT_FALSE(Attend(*huge, spec, &issues));
     EXPECT_TRUE(HasField(issues, "weight_scale"));
+}
+
+// "An input file is unusable" (exit 4) apart from "the file does not fit the settings" (exit 2):
+// CheckAttentionWeightFiles refuses missing, empty, truncated, corrupt, non-float and non-finite
+// files whatever d_model is, and passes a readable float file of any shape.
+TEST(AttentionBadInputTest, UnusableWeightFilesAreToldApartFromMisfits) {
+    const std::string dir = ::testing::TempDir();
+    std::mt19937_64 rng(62);
+    const RowMatrixF w = RandomTokens(rng, 4, 6);
+    const std::vector<float> values(w.data(), w.data() + w.size());
+    const std::vector<Index> shape{4, 6};
+    const std::string good = dir + "/attn_check_good.npy";
+    std::string error;
+    ASSERT_TRUE(WriteNpy(good, std::span<const float>(values), std::span<const Index>(shape), &error)) << error;
+    std::string bytes;
+    {
+        std::ifstream in(good, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    auto write_bytes = [&](const std::string& name, const std::string& content) {
+        const std::string path = dir + "/" + name;
+        std::ofstream(path, std::ios::binary) << content;
+        return path;
+    };
+    const std::string empty = write_bytes("attn_check_empty.npy", "");
+    const std::string truncated = write_bytes("attn_check_truncated.npy", bytes.substr(0, bytes.size() - 10));
+    const std::string header_only = write_bytes("attn_check_header.npy", bytes.substr(0, 20));
+    const std::string text = write_bytes("attn_check_text.npy", "not an npy file\n");
+    AttentionSpec spec;
+    spec.d_model = 4;
+    spec.heads = 1;
+    spec.projection = ProjectionKind::File;
+    spec.wq = spec.wk = spec.wv = good;
+    EXPECT_TRUE(CheckAttentionWeightFiles(spec).empty());
+    for (const std::string& bad : {dir + "/attn_check_missing.npy", empty, truncated, header_only, text}) {
+        for (int which = 0; which < 3; ++which) {
+            AttentionSpec s = spec;
+            std::string* field[] = {&s.wq, &s.wk, &s.wv};
+            *field[which] = bad;
+            const std::vector<SpecIssue> issues = CheckAttentionWeightFiles(s);
+            ASSERT_EQ(issues.size(), 1u) << bad;
+            EXPECT_EQ(issues[0].field, std::string(which == 0 ? "wq" : which == 1 ? "wk" : "wv"));
+            EXPECT_FALSE(issues[0].message.empty());
+        }
+    }
+    // A readable float file of the wrong shape is usable: the settings clash with it (Validate's job).
+    spec.d_model = 8;
+    EXPECT_TRUE(CheckAttentionWeightFiles(spec).empty());
+    std::vector<SpecIssue> issues;
+    EXPECT_FALSE(LoadAttentionWeights(spec, 6, &issues));
+    EXPECT_TRUE(HasField(issues, "wq"));
+    // Not a file projection, or no path yet: nothing to check here.
+    spec.wq.clear();
+    EXPECT_TRUE(CheckAttentionWeightFiles(spec).empty());
+    spec.projection = ProjectionKind::Random;
+    spec.wk = empty;
+    EXPECT_TRUE(CheckAttentionWeightFiles(spec).empty());
+}
+
+// The identity projection stores no weights: d_model may go up to the token width limit, bounded
+// by N x d_model floats; random and file projections keep the width limit of their weights.
+TEST(AttentionBadInputTest, IdentityWidthIsBoundByTheTokensNotByWeights) {
+    AttentionSpec spec;
+    spec.projection = ProjectionKind::Identity;
+    spec.heads = 1;
+    for (Index d : {kAttentionMaxWidth + 1, Index{30000}, kMaxTokenWidth}) {
+        spec.d_model = d;
+        EXPECT_TRUE(Validate(spec, 4, d).empty()) << d << ": " << JoinIssues(Validate(spec, 4, d));
+    }
+    spec.d_model = kMaxTokenWidth + 1;
+    EXPECT_TRUE(HasField(Validate(spec, 4, kMaxTokenWidth + 1), "d_model"));
+    spec.d_model = kMaxTokenWidth;
+    EXPECT_TRUE(HasField(Validate(spec, kMaxTokenEntries / kMaxTokenWidth + 1, kMaxTokenWidth), "tokens"));
+    EXPECT_TRUE(Validate(spec, kMaxTokenEntries / kMaxTokenWidth, kMaxTokenWidth).empty());
+    spec.projection = ProjectionKind::Random;
+    spec.d_model = kAttentionMaxWidth + 1;
+    EXPECT_TRUE(HasField(Validate(spec, 4, 8), "d_model"));
+    // And it runs: 3 tokens of width 20,000 through attention, Q = K = V = X.
+    std::mt19937_64 rng(63);
+    const RowMatrixF x = RandomTokens(rng, 3, 20000, 0.01f);
+    spec.projection = ProjectionKind::Identity;
+    spec.d_model = 20000;
+    spec.heads = 4;
+    std::vector<SpecIssue> issues;
+    const auto result = ComputeAttention(x, spec, &issues);
+    ASSERT_TRUE(result) << JoinIssues(issues);
+    EXPECT_EQ(result->output.cols(), 20000);
+    ASSERT_TRUE(MakeAttentionOperator(*PrepareAttention(x, spec), *result, 0));
 }
 
 TEST(AttentionBadInputTest, CancellationStopsWithAMessage) {

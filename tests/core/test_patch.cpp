@@ -10,6 +10,7 @@
 // [SECTION] The notes' figures
 // [SECTION] Bad input
 #include "lens/patch.hpp"
+#include "lens/tokens.hpp"
 
 #include <gtest/gtest.h>
 
@@ -390,6 +391,91 @@ TEST(PatchBadInput, HugeRequestsGiveAMessageAndAllocateNothing) {
     spec = PatchSpec{};
     spec.resize = 2048;
     EXPECT_TRUE(Validate(spec, 10, 10).empty());
+}
+
+// [SECTION] One geometry for every patch user
+
+TEST(PatchFormat, ElementIndexInvertsElementAtInBothOrders) {
+    for (Index p = 1; p <= 9; ++p)
+        for (FlatOrder order : {FlatOrder::ChannelMajor, FlatOrder::PositionMajor}) {
+            std::vector<int> hits(static_cast<size_t>(p * p * 3), 0);
+            for (Index f = 0; f < p * p * 3; ++f) {
+                const PatchElement e = PatchElementAt(f, p, order);
+                ASSERT_TRUE(e.c >= 0 && e.c < 3 && e.y >= 0 && e.y < p && e.x >= 0 && e.x < p);
+                ASSERT_EQ(PatchElementIndex(e, p, order), f);
+                ++hits[static_cast<size_t>(f)];
+            }
+            for (int h : hits) ASSERT_EQ(h, 1);
+        }
+    EXPECT_EQ(PatchElementIndex({2, 1, 0}, 4, FlatOrder::ChannelMajor), (2 * 4 + 1) * 4 + 0);
+    EXPECT_EQ(PatchElementIndex({2, 1, 0}, 4, FlatOrder::PositionMajor), (1 * 4 + 0) * 3 + 2);
+}
+
+// Every format (both ranges, both orders), any stride and fit, against a per-pixel copy.
+TEST(PatchFormat, TokensInEveryFormatMatchANaiveCopy) {
+    std::mt19937_64 rng(31);
+    for (int trial = 0; trial < 120; ++trial) {
+        const int w = 2 + static_cast<int>(rng() % 20), h = 2 + static_cast<int>(rng() % 20);
+        const Image image = RandomImage(rng, w, h);
+        const Index p = 1 + static_cast<Index>(rng() % static_cast<std::uint64_t>(std::min(w, h)));
+        const Index s = 1 + static_cast<Index>(rng() % 7);
+        const PatchFit fit = rng() % 2 ? PatchFit::Pad : PatchFit::Crop;
+        const PatchTokenFormat format{rng() % 2 ? FlatOrder::ChannelMajor : FlatOrder::PositionMajor,
+                                      rng() % 2 ? PatchRange::Unit : PatchRange::Symmetric};
+        const auto g = ComputePatchGrid(h, w, p, s, fit);
+        ASSERT_TRUE(g);
+        const auto tokens = BuildPatchTokens(image, *g, format);
+        ASSERT_TRUE(tokens);
+        ASSERT_EQ(tokens->rows(), g->patches_h * g->patches_w);
+        for (Index t = 0; t < tokens->rows(); ++t)
+            for (Index c = 0; c < 3; ++c)
+                for (Index y = 0; y < p; ++y)
+                    for (Index x = 0; x < p; ++x) {
+                        const Index iy = (t / g->patches_w) * s + y, ix = (t % g->patches_w) * s + x;
+                        float want = 0.0f;
+                        if (iy < h && ix < w) {
+                            const float byte = image.rgb[static_cast<size_t>((iy * w + ix) * 3 + c)];
+                            want = format.range == PatchRange::Unit ? byte / 255.0f : byte * (2.0f / 255.0f) - 1.0f;
+                        }
+                        ASSERT_EQ((*tokens)(t, PatchElementIndex({c, y, x}, p, format.order)), want);
+                    }
+    }
+}
+
+// The attention panel's image tokens (tokens.hpp) are this geometry at stride P: same grid, same
+// padding or cropping, same values.
+TEST(PatchFormat, AttentionImageTokensAreThePatchGeometryAtStrideP) {
+    std::mt19937_64 rng(32);
+    for (int trial = 0; trial < 60; ++trial) {
+        const int w = 2 + static_cast<int>(rng() % 30), h = 2 + static_cast<int>(rng() % 30);
+        const Image image = RandomImage(rng, w, h);
+        PatchTokensSpec spec;
+        spec.patch = 1 + static_cast<Index>(rng() % static_cast<std::uint64_t>(std::min(w, h)));
+        spec.fit = rng() % 2 ? PatchFit::Pad : PatchFit::Crop;
+        spec.range = rng() % 2 ? PatchRange::Unit : PatchRange::Symmetric;
+        spec.order = rng() % 2 ? FlatOrder::ChannelMajor : FlatOrder::PositionMajor;
+        const auto set = PatchTokens(image, spec);
+        ASSERT_TRUE(set);
+        PatchSpec ps;
+        ps.resize = 0;
+        ps.patch = ps.stride = spec.patch;
+        ps.fit = spec.fit;
+        const auto g = ComputePatchGeometry(ps, h, w);
+        ASSERT_TRUE(g);
+        EXPECT_EQ(set->grid_rows, g->patches_h);
+        EXPECT_EQ(set->grid_cols, g->patches_w);
+        EXPECT_EQ(set->covered_width, g->w.extent);
+        EXPECT_EQ(set->covered_height, g->h.extent);
+        EXPECT_EQ(set->pad_right, g->w.pad);
+        EXPECT_EQ(set->pad_bottom, g->h.pad);
+        EXPECT_EQ(set->crop_right, g->w.crop);
+        EXPECT_EQ(set->crop_bottom, g->h.crop);
+        const auto tokens = BuildPatchTokens(image, *g, PatchTokenFormat{spec.order, spec.range});
+        ASSERT_TRUE(tokens);
+        ASSERT_EQ(set->x.rows(), tokens->rows());
+        ASSERT_EQ(set->x.cols(), tokens->cols());
+        for (Index i = 0; i < tokens->size(); ++i) ASSERT_EQ(set->x.data()[i], tokens->data()[i]);
+    }
 }
 
 }  // namespace

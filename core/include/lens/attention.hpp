@@ -97,9 +97,10 @@ struct AttentionSpec {
 };
 
 // Every problem with the spec for N tokens of width token_width, by field (the CLI keys): "tokens"
-// (N outside 1..kAttentionMaxTokens, heads * N * N above kAttentionMaxMatrixEntries), "d_model"
-// (outside 1..kAttentionMaxWidth; with projection identity it must equal token_width; a projection
-// above kAttentionMaxWeightEntries), "heads" (outside 1..d_model or not dividing it),
+// (N outside 1..kAttentionMaxTokens, heads * N * N above kAttentionMaxMatrixEntries; with the
+// identity N * d_model above kMaxTokenEntries), "d_model" (outside 1..kAttentionMaxWidth for
+// random and file projections, 1..kMaxTokenWidth for the identity, which stores no weights; with
+// projection identity it must equal token_width; a projection above kAttentionMaxWeightEntries), "heads" (outside 1..d_model or not dividing it),
 // "weight_scale" (negative, not finite, above the limit), "wq"/"wk"/"wv" (File without a path).
 // The .npy files themselves are checked by LoadAttentionWeights.
 std::vector<SpecIssue> Validate(const AttentionSpec& spec, Index tokens, Index token_width);
@@ -164,6 +165,13 @@ RowMatrixF RandomProjection(Index out_features, Index in_features, std::uint64_t
 // a dtype other than float32/float64, a shape other than the one above, a non-finite value).
 std::optional<AttentionWeights> LoadAttentionWeights(const AttentionSpec& spec, Index token_width,
                                                      std::vector<SpecIssue>* issues = nullptr);
+
+// The files a File projection names (wq, wk, wv, and wo when given), checked for what any d_model
+// and token width need: readable (a missing, empty, truncated or corrupt .npy is refused), float32
+// or float64, finite. Issues under the file's key; empty for other projections and empty paths
+// (Validate reports those). A file that passes may still have the wrong shape for the settings
+// (LoadAttentionWeights says so): this is the check for "an input file is unusable".
+std::vector<SpecIssue> CheckAttentionWeightFiles(const AttentionSpec& spec);
 
 // What attention needs from the tokens and the projections: everything that does not depend on
 // heads, weight scale, QK norm or the mask (so a panel computes it once per tokens and projection).

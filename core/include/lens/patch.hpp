@@ -1,6 +1,9 @@
-// lens/patch.hpp: ViT patches with any patch size and stride over any image size, and the patch
-// embedding as the convolution it is (kernel P, stride S, one weight shared by every patch: the
-// notes' "ViT ... 1-convolution ... shared weight").
+// lens/patch.hpp: the one patch geometry of the program. ViT patches with any patch size and
+// stride over any image size, the token matrix (value range and element order as options), and the
+// patch embedding as the convolution it is (kernel P, stride S, one weight shared by every patch:
+// the notes' "ViT ... 1-convolution ... shared weight"). The attention panel's image tokens
+// (tokens.hpp PatchTokens: S = P, -1..1, (y, x, c)) and the ViT panel (any S, 0..1, (c, y, x) by
+// default) both cut their patches here; each keeps its own limits.
 //
 // Geometry, per axis of L px with patch P and stride S (P <= L is required):
 // - PatchFit::Crop: floor((L - P) / S) + 1 patches; the pixels after the last patch (bottom and
@@ -9,15 +12,13 @@
 //   until the last patch fits. Both keep pixel coordinates unchanged: patch (i, j) covers image rows
 //   [i*S, i*S + P) and columns [j*S, j*S + P), whatever the fit.
 // S = P tiles the image (ViT); S < P overlaps; S > P leaves gaps that no token sees.
-// PatchFit and RowMatrixF are the ones of lens/tokens.hpp (same meaning; that file's PatchTokens
-// handles S = P only, this one any stride).
 //
 // Token matrix: N x (P*P*3), row-major, token n = patch n in raster order (left to right, then top
 // to bottom). Inside a token the values are ordered (c, y, x) by default (FlatOrder::ChannelMajor):
 // c*P*P + y*P + x, as PyTorch's Conv2d weight (out, 3, P, P) and unfold flatten a patch, so that
 // token row n times the flattened weight row o is the patch embedding's output o at patch n.
-// FlatOrder::PositionMajor gives (y, x, c), the notes' "16x16x3". Values are bytes / 255 (0..1);
-// padding is 0.
+// FlatOrder::PositionMajor gives (y, x, c), the notes' "16x16x3". Values are bytes / 255 (0..1,
+// PatchRange::Unit) by default, or byte * 2/255 - 1 (-1..1, PatchRange::Symmetric); padding is 0.
 //
 // Resizing: PatchSpec::resize = E > 0 resamples the image to E x E (square, as ViT's 224 x 224
 // input; the aspect ratio is not kept); 0 keeps the image's own size.
@@ -42,11 +43,40 @@
 #include "lens/count.hpp"
 #include "lens/image.hpp"
 #include "lens/spec.hpp"
-#include "lens/tokens.hpp"  // PatchFit, RowMatrixF
+
+#include <Eigen/Dense>
 
 namespace lens {
 
 // [SECTION] Spec, limits and geometry
+
+// Row-major float matrix (C order), the layout of every token, score and attention array.
+using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+enum class PatchFit {
+    Pad,   // zeros after the image (bottom, right) until the last patch fits (ceil)
+    Crop,  // drop the pixels after the last whole patch (floor), as a stride-S convolution does
+};
+
+enum class PatchRange {
+    Symmetric,  // byte / 255 * 2 - 1: -1..1 (ViT's mean 0.5, std 0.5 normalisation); padding is 0
+    Unit,       // byte / 255: 0..1; padding is 0
+};
+
+// How a token holds its P*P*3 values: their order and range.
+struct PatchTokenFormat {
+    FlatOrder order = FlatOrder::ChannelMajor;  // (c, y, x) or (y, x, c)
+    PatchRange range = PatchRange::Unit;        // 0..1 or -1..1
+    bool operator==(const PatchTokenFormat&) const = default;
+};
+
+// The (c, y, x) of value f inside a token of patch P in `order`, and back.
+struct PatchElement {
+    Index c = 0, y = 0, x = 0;
+    bool operator==(const PatchElement&) const = default;
+};
+PatchElement PatchElementAt(Index f, Index patch, FlatOrder order);
+Index PatchElementIndex(const PatchElement& e, Index patch, FlatOrder order);
 
 inline constexpr Index kPatchMaxSide = 16384;                 // px: image side after resizing (ImageLimits' max_side)
 inline constexpr Index kPatchMaxPatch = kConvMaxKernel;       // px: P and S (1024, the convolution's kernel limit)
@@ -94,6 +124,11 @@ struct PatchGeometry {
     Count embed_macs = 0;          // N * P*P*3 * D (torchvision's convention: bias not counted)
 };
 
+// The grid alone (patch, stride, fit, both axes, tokens, token_dim, token_floats; no embedding
+// counts) of an image_h x image_w image, or nullopt when P is larger than a side or a size is < 1.
+// No limits: every user of patches checks its own. ComputePatchGeometry adds the embedding.
+std::optional<PatchGeometry> ComputePatchGrid(Index image_h, Index image_w, Index patch, Index stride, PatchFit fit);
+
 // Image size after PatchSpec::resize: (resize, resize), or (image_h, image_w) when resize is 0.
 struct PatchImageSize {
     Index h = 0;  // px
@@ -132,6 +167,13 @@ Index PatchAtPixel(const PatchGeometry& g, Index y, Index x);
 // above the token-matrix limits; nothing that large is allocated. Cost O(N * P*P*3).
 std::optional<RowMatrixF> BuildPatchTokens(const Image& image, const PatchGeometry& g,
                                            FlatOrder order = FlatOrder::ChannelMajor, std::string* error = nullptr);
+// The same in any format (range -1..1 or 0..1), under the same limits.
+std::optional<RowMatrixF> BuildPatchTokens(const Image& image, const PatchGeometry& g, const PatchTokenFormat& format,
+                                           std::string* error = nullptr);
+
+// Cuts the patches into `tokens` (g.tokens x g.token_dim, already zero: the padding value), in
+// `format`, without limits (the caller checked its own). `image` must be g.w.image x g.h.image px.
+void CutPatchTokens(const Image& image, const PatchGeometry& g, const PatchTokenFormat& format, RowMatrixF& tokens);
 
 // The patch embedding's input: the image padded or cropped to g.h.extent x g.w.extent, as a C,H,W
 // float vector (3 * extent_h * extent_w, channel-major, 0..1, padding 0). Empty (with *error) on a

@@ -9,12 +9,13 @@
 // positions (Vaswani et al. 2017) are added: PE(n, 2i) = sin(n / 10000^(2i/d)),
 // PE(n, 2i+1) = cos(n / 10000^(2i/d)).
 //
-// Image: ViT patches. The image is cut into P x P squares in raster order (left to right, then top
-// to bottom); each becomes one token of P*P*3 values (16x16x3 = 768). When P does not divide a side,
-// PatchFit::Pad adds zero values on the right and bottom (as timm's dynamic padding does, after
-// normalisation) and PatchFit::Crop drops the remainder on the right and bottom (what a stride-P
-// convolution does). Values are the bytes scaled to -1..1 by default (mean 0.5, std 0.5: the
-// original ViT's normalisation) or to 0..1.
+// Image: ViT patches, cut by lens/patch.hpp (the one patch geometry) with stride P. The image is
+// cut into P x P squares in raster order (left to right, then top to bottom); each becomes one token
+// of P*P*3 values (16x16x3 = 768). When P does not divide a side, PatchFit::Pad adds zero values on
+// the right and bottom (as timm's dynamic padding does, after normalisation) and PatchFit::Crop
+// drops the remainder on the right and bottom (what a stride-P convolution does). Values are the
+// bytes scaled to -1..1 by default (mean 0.5, std 0.5: the original ViT's normalisation) or to 0..1.
+// What this file adds to patch.hpp: the attention limits below, labels, and positions.
 //
 // Storage: RowMatrixF is row-major (C order): row n is token n, so x.data() is ready for
 // WriteNpy(path, ..., {N, d}). Eigen's default MatrixXf is column-major: convert, never reinterpret.
@@ -39,13 +40,11 @@
 #include "lens/conv.hpp"  // SpecIssue, FlatOrder
 #include "lens/count.hpp"
 #include "lens/image.hpp"
+#include "lens/patch.hpp"  // RowMatrixF, PatchFit, PatchRange, the patch geometry
 
 namespace lens {
 
 // [SECTION] Limits and storage
-
-// Row-major float matrix (C order), the layout of every token, score and attention array here.
-using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 inline constexpr Index kMaxTokens = 8192;              // N: tokens (attention stores heads x N x N)
 inline constexpr Index kMaxTokenWidth = Index{1} << 16;  // d: features per token (P*P*3 <= 65536)
@@ -120,16 +119,6 @@ std::optional<TokenSet> TextTokens(std::string_view text, const TextTokensSpec& 
                                    std::vector<SpecIssue>* issues = nullptr);
 
 // [SECTION] Image patches
-
-enum class PatchFit {
-    Pad,   // zero values on the right and bottom up to a multiple of P (ceil)
-    Crop,  // drop the right and bottom remainder (floor), as a stride-P convolution does
-};
-
-enum class PatchRange {
-    Symmetric,  // byte / 255 * 2 - 1: -1..1 (ViT's mean 0.5, std 0.5 normalisation); padding is 0
-    Unit,       // byte / 255: 0..1; padding is 0
-};
 
 struct PatchTokensSpec {
     Index patch = 16;                            // P, px: side of the square patch
