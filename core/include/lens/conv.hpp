@@ -30,6 +30,7 @@
 
 #include "lens/operator.hpp"
 #include "lens/spec.hpp"
+#include "lens/types.hpp"  // FlatOrder
 
 namespace lens {
 
@@ -41,11 +42,6 @@ enum class PaddingMode {
     Same,      // output size == input size, stride 1 only; total dilation*(kernel-1), the odd one
                // on the right/bottom (PyTorch padding='same')
     Full,      // dilation*(kernel-1) on every side: every partial overlap (the notes' 256 -> 258)
-};
-
-enum class FlatOrder {
-    ChannelMajor,   // index = (c * H + y) * W + x, as PyTorch flattens a C,H,W tensor
-    PositionMajor,  // index = (y * W + x) * C + c (H,W,C, channels fastest)
 };
 
 struct ConvSpec {
