@@ -7,7 +7,9 @@
 // [SECTION] Operator: construction, weights, index maps
 // [SECTION] Operator: rows, lookups, labels
 // [SECTION] Operator: matrix-free product
+// [SECTION] Figures
 #include "lens/conv.hpp"
+#include "lens/figures.hpp"
 #include "lens/random.hpp"
 
 #include <algorithm>
@@ -440,6 +442,44 @@ void ConvOperator::ApplyBias(std::span<float> y) const {
     for (Index row = 0; row < Rows(); ++row) {
         y[static_cast<size_t>(row)] += m_bias[static_cast<size_t>(DecodeRow(row).c)];
     }
+}
+
+// [SECTION] Figures
+
+std::string PaddingText(const ConvSpec& spec) {
+    switch (spec.padding_mode) {
+        case PaddingMode::Valid: return "valid";
+        case PaddingMode::Same: return "same";
+        case PaddingMode::Full: return "full";
+        default: return std::to_string(spec.padding);
+    }
+}
+
+void VisitFigures(const ConvOperator& op, FigureVisitor& visitor) {
+    const ConvSpec& spec = op.Spec();
+    const ConvStats& st = op.Stats();
+    visitor.Integer("dims", spec.dims);
+    visitor.String("padding", PaddingText(spec));
+    visitor.String("order", spec.order == FlatOrder::ChannelMajor ? "channel_major" : "position_major");
+    visitor.Integer("rows", st.rows);
+    visitor.Integer("cols", st.cols);
+    visitor.Integer("out_h", st.out_h);
+    visitor.Integer("out_w", st.out_w);
+    visitor.Integer("nonzeros", st.nonzeros);
+    visitor.Number("density", st.density);
+    visitor.Integer("weights", st.weights);
+    visitor.Integer("parameters", st.parameters);
+    visitor.Integer("useful_macs", st.useful_macs);
+    visitor.Integer("padded_macs", st.padded_macs);
+    visitor.Integer("dense_macs", st.dense_macs);
+    visitor.Number("gemm_utilization", st.gemm_utilization);
+    visitor.Integer("im2col_rows", st.im2col_rows);
+    visitor.Integer("im2col_cols", st.im2col_cols);
+    visitor.Integer("im2col_entries", st.im2col_entries);
+    visitor.Number("im2col_duplication", st.im2col_duplication);
+    visitor.Integer("separable_weights", st.separable_weights);
+    visitor.ArrayF32("weight", op.Weights(), {spec.out_channels, spec.in_channels / spec.groups, spec.kernel_h, spec.kernel_w});
+    if (spec.bias) visitor.ArrayF32("bias", op.Bias(), {spec.out_channels});
 }
 
 }  // namespace lens
