@@ -116,7 +116,11 @@ protected:
                         ApplyPreset(value);
                         return {};
                     });
-        keys.Int("dims", &m_dims, 1, 2, "1-D or 2-D convolution");
+        keys.Custom("dims", "1..2", "1-D or 2-D convolution (1 sets in_h and kernel_h to 1)", [this](const std::string& value) -> std::string {
+            if (value != "1" && value != "2") return "'" + value + "' is not 1 or 2";
+            SetDims(value == "1" ? 1 : 2);
+            return {};
+        });
         keys.Int64("in_h", &m_in_h, 1, kMaxSide, "input height (1 for 1-D)");
         keys.Int64("in_w", &m_in_w, 1, kMaxSide, "input width (1-D: length)");
         keys.Int64("in_channels", &m_in_channels, 1, kMaxChannels, "input channels");
@@ -185,14 +189,29 @@ private:
         SyncSpecFromKeys();
     }
 
+    // Switching to 1-D sets the height and the kernel height to 1 (a 1-D spec with either != 1 is
+    // refused); switching back restores the 2-D values they had.
+    void SetDims(int dims) {
+        if (dims == m_dims) return;
+        if (dims == 1) {
+            m_saved_in_h = m_in_h;
+            m_saved_kernel_h = m_kernel_h;
+            m_in_h = m_kernel_h = 1;
+        } else {
+            m_in_h = m_saved_in_h;
+            m_kernel_h = m_saved_kernel_h;
+        }
+        m_dims = dims;
+    }
+
     // The editors and keys write plain fields; the spec is derived from them.
     void SyncSpecFromKeys() {
         m_spec.dims = m_dims;
-        m_spec.in_h = m_dims == 1 ? 1 : m_in_h;
+        m_spec.in_h = m_in_h;
         m_spec.in_w = m_in_w;
         m_spec.in_channels = m_in_channels;
         m_spec.out_channels = m_out_channels;
-        m_spec.kernel_h = m_dims == 1 ? 1 : m_kernel_h;
+        m_spec.kernel_h = m_kernel_h;
         m_spec.kernel_w = m_kernel_w;
         m_spec.stride = m_stride;
         m_spec.padding_mode = static_cast<PaddingMode>(m_padding_mode);
@@ -240,6 +259,7 @@ private:
     int m_dims = 2;
     std::int64_t m_in_h = 8, m_in_w = 8, m_in_channels = 1, m_out_channels = 1, m_kernel_h = 3, m_kernel_w = 3;
     std::int64_t m_stride = 1, m_padding = 0, m_dilation = 1, m_groups = 1, m_seed = 1;
+    std::int64_t m_saved_in_h = 8, m_saved_kernel_h = 3;  // the 2-D values while 1-D is chosen
     int m_padding_mode = 0;
     bool m_bias = false;
     int m_order = 0;
@@ -278,9 +298,9 @@ void ConvPanel::DrawEditors(const Built& built) {
             if (ImGui::Selectable(Tr(kPresetNames[i]), i == preset_index)) ApplyPreset(kPresetKeys[i]);
         ImGui::EndCombo();
     }
-    ImGui::RadioButton("1-D", &m_dims, 1);
+    if (ImGui::RadioButton("1-D", m_dims == 1)) SetDims(1);
     ImGui::SameLine();
-    ImGui::RadioButton("2-D", &m_dims, 2);
+    if (ImGui::RadioButton("2-D", m_dims == 2)) SetDims(2);
     if (m_dims == 2) FieldInt64(Tr(S::ConvInH), "in_h", &m_in_h, 1, kMaxSide, issues);
     FieldInt64(m_dims == 2 ? Tr(S::ConvInW) : Tr(S::ConvLength), "in_w", &m_in_w, 1, kMaxSide, issues);
     FieldInt64(Tr(S::ConvInChannels), "in_channels", &m_in_channels, 1, kMaxChannels, issues);

@@ -159,8 +159,12 @@ std::vector<SpecIssue> Validate(const ConvSpec& spec) {
     }
     if (!issues.empty()) return issues;  // the checks below divide and multiply these fields
 
-    if (spec.dims == 1 && spec.in_h != 1) issues.push_back({"in_h", "a 1-D convolution has in_h = 1"});
-    if (spec.dims == 1 && spec.kernel_h != 1) issues.push_back({"kernel_h", "a 1-D convolution has kernel_h = 1"});
+    if (spec.dims == 1 && spec.in_h != 1) {
+        issues.push_back({"in_h", "a 1-D convolution (dims=1) has in_h = 1 (got " + FormatExact(spec.in_h) + ")"});
+    }
+    if (spec.dims == 1 && spec.kernel_h != 1) {
+        issues.push_back({"kernel_h", "a 1-D convolution (dims=1) has kernel_h = 1 (got " + FormatExact(spec.kernel_h) + ")"});
+    }
     if (spec.in_channels % spec.groups != 0) {
         issues.push_back({"groups", "groups (" + FormatExact(spec.groups) + ") must divide in_channels (" +
                                         FormatExact(spec.in_channels) + ")"});
