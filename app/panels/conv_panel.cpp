@@ -4,17 +4,18 @@
 //
 // [SECTION] Spec, presets and keys
 // [SECTION] Building the operator (memoised on the spec)
-// [SECTION] Apply to the image (four ways, timed on the task runner)
+// [SECTION] Apply to the image (the conv_apply lesson, formatted here)
 // [SECTION] Drawing: editors, statistics, canvases, linked grids
 // [SECTION] Export
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
 #include <lens/conv.hpp>
 #include <lens/im2col.hpp>
+#include <lens/kernels.hpp>
+#include <lens/lessons/conv_apply.hpp>
 #include <lens/memo.hpp>
 
 #include "../app_context.hpp"
@@ -36,27 +37,11 @@ constexpr const char* kPresetKeys[] = {"conv1d_256_k3", "conv1d_256_c64", "conv2
 constexpr S kPresetNames[] = {S::ConvPreset1d, S::ConvPreset1dC64, S::ConvPreset2d, S::ConvPresetDepthwise,
                               S::ConvPresetPointwise, S::ConvPresetSmall};
 
-enum class KernelChoice { Seeded = 0, Identity, Box, Sharpen, SobelX, SobelY };
-constexpr const char* kKernelKeys[] = {"random", "identity", "box", "sharpen", "sobel_x", "sobel_y"};
 constexpr S kKernelNames[] = {S::ConvKernelRandom, S::ConvKernelIdentity, S::ConvKernelBox,
                               S::ConvKernelSharpen, S::ConvKernelSobelX, S::ConvKernelSobelY};
 
-// Dense materialisation for the "dense GEMM" timing is capped at this many matrix entries (floats);
-// the input is cropped until the expanded matrix fits.
-constexpr Count kDenseBudget = 16LL * 1024 * 1024;
-// im2col + GEMM is refused above this many im2col entries (1 GiB of floats).
-constexpr Count kIm2colBudget = 256LL * 1024 * 1024;
 // matrix.mtx is written only up to this many non-zeros (the issue's limit).
 constexpr Count kMtxBudget = 5'000'000;
-
-std::string PaddingText(const ConvSpec& spec) {
-    switch (spec.padding_mode) {
-        case PaddingMode::Valid: return "valid";
-        case PaddingMode::Same: return "same";
-        case PaddingMode::Full: return "full";
-        default: return std::to_string(spec.padding);
-    }
-}
 
 struct Built {
     std::shared_ptr<const ConvOperator> op;       // the last valid operator (kept while the spec is invalid)
@@ -72,202 +57,22 @@ struct ApplyKey {
     bool operator==(const ApplyKey&) const = default;
 };
 
-struct Method {
-    S name;
-    double ms = NAN;        // median wall time
-    double max_diff = NAN;  // max |y - y_direct| (on the crop for the dense way)
-    std::string note;       // why it did not run, or what it ran on
-    bool on_crop = false;   // measured on a crop, so not comparable with the full-size times
-};
+// The names of the four ways, in ConvWay order.
+constexpr S kWayNames[] = {S::ConvWayDirect, S::ConvWayStructured, S::ConvWayIm2col, S::ConvWayDense};
 
-struct ApplyResult {
-    Grid<float> input;   // channel 0 of the input, as fed to the convolution
-    Grid<float> output;  // channel 0 of the output (direct loops)
-    float out_lo = 0, out_hi = 1;
-    std::vector<Method> methods;
-    Index crop = 0;  // side of the crop used for the dense way
-};
-
-// Sets every kernel slice to one classic kernel (divided by the input channels it sums over).
-std::optional<std::vector<float>> KernelWeights(const ConvOperator& op, KernelChoice choice) {
-    const ConvSpec& s = op.Spec();
-    const Index kh = s.kernel_h, kw = s.kernel_w, per = s.in_channels / s.groups;
-    std::vector<float> k(static_cast<size_t>(kh * kw), 0.0f);
-    auto at = [&](Index y, Index x) -> float& { return k[static_cast<size_t>(y * kw + x)]; };
-    const Index cy = kh / 2, cx = kw / 2;
-    switch (choice) {
-        case KernelChoice::Seeded: return std::nullopt;
-        case KernelChoice::Identity: at(cy, cx) = 1; break;
-        case KernelChoice::Box:
-            for (auto& v : k) v = 1.0f / static_cast<float>(kh * kw);
-            break;
-        case KernelChoice::Sharpen:
-            for (auto& v : k) v = -1.0f / static_cast<float>(kh * kw);
-            at(cy, cx) += 2.0f;
-            break;
-        case KernelChoice::SobelX:
-        case KernelChoice::SobelY: {
-            // Sobel generalised to any size: derivative along one axis times smoothing along the other.
-            for (Index y = 0; y < kh; ++y)
-                for (Index x = 0; x < kw; ++x) {
-                    const float dy = static_cast<float>(y - cy), dx = static_cast<float>(x - cx);
-                    const float smooth_y = 1.0f + (kh > 1 ? 1.0f - std::fabs(dy) / static_cast<float>(std::max<Index>(cy, 1)) : 0.0f);
-                    const float smooth_x = 1.0f + (kw > 1 ? 1.0f - std::fabs(dx) / static_cast<float>(std::max<Index>(cx, 1)) : 0.0f);
-                    at(y, x) = choice == KernelChoice::SobelX ? dx * smooth_y : dy * smooth_x;
-                }
-            break;
-        }
+// What the table's note column says about a way: why it did not run, or what the dense way ran on.
+std::string WayNote(const ConvWayResult& way) {
+    if (way.way != ConvWay::Dense) return way.ran ? std::string() : way.refused_why;
+    if (way.dense_too_large) return Tr(S::ConvDenseTooLarge);
+    if (!way.ran) return way.refused_why;
+    char note[200];
+    if (!way.on_crop) {
+        std::snprintf(note, sizeof note, Tr(S::ConvDenseFull), way.dense_over_direct);
+    } else {
+        std::snprintf(note, sizeof note, Tr(S::ConvDenseCrop), static_cast<long long>(way.crop_h), static_cast<long long>(way.crop_w),
+                      FormatSI(way.dense_rate * 1000.0).c_str(), way.full_dense_s / 3600.0);
     }
-    std::vector<float> weights(static_cast<size_t>(op.Stats().weights));
-    for (size_t i = 0; i < weights.size(); ++i) weights[i] = k[i % k.size()] / static_cast<float>(per);
-    return weights;
-}
-
-// The image as the convolution's C,H,W input: resized to in_h x in_w; three channels take R, G, B,
-// others the luminance. 1-D specs take the middle row.
-std::vector<float> ImageInput(const Image& image, const ConvSpec& spec) {
-    const Index h = spec.in_h, w = spec.in_w;
-    const int rh = spec.dims == 1 ? std::max(1, image.height) : static_cast<int>(h);
-    Image resized = ResizeRgb(image, static_cast<int>(w), rh);
-    std::vector<float> x(static_cast<size_t>(spec.in_channels * h * w));
-    const int row_offset = spec.dims == 1 ? rh / 2 : 0;
-    for (Index c = 0; c < spec.in_channels; ++c)
-        for (Index y = 0; y < h; ++y)
-            for (Index xx = 0; xx < w; ++xx) {
-                const size_t at = (static_cast<size_t>(y + row_offset) * static_cast<size_t>(w) + static_cast<size_t>(xx)) * 3;
-                const float r = resized.rgb[at] / 255.0f, g = resized.rgb[at + 1] / 255.0f, b = resized.rgb[at + 2] / 255.0f;
-                float v = 0.2126f * r + 0.7152f * g + 0.0722f * b;
-                if (spec.in_channels == 3) v = c == 0 ? r : c == 1 ? g : b;
-                x[static_cast<size_t>((c * h + y) * w + xx)] = v;
-            }
-    return x;
-}
-
-template <class F>
-double MedianMs(int repeats, F&& run) {
-    std::vector<double> times;
-    for (int i = 0; i < repeats; ++i) {
-        const auto start = std::chrono::steady_clock::now();
-        run();
-        times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
-}
-
-double MaxDiff(const std::vector<float>& a, const std::vector<float>& b) {
-    double m = 0;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, static_cast<double>(std::fabs(a[i] - b[i])));
-    return m;
-}
-
-ApplyResult ComputeApply(const ApplyKey& key, std::shared_ptr<const Image> image, TaskContext& context) {
-    ApplyResult result;
-    auto created = ConvOperator::Create(key.spec);
-    if (!created) return result;
-    ConvOperator op = std::move(*created);
-    if (auto weights = KernelWeights(op, static_cast<KernelChoice>(key.kernel))) op.SetWeights(std::move(*weights));
-    const ConvSpec& s = op.Spec();
-    const ConvStats& st = op.Stats();
-    const std::vector<float> x = ImageInput(*image, s);
-    // Big layers are timed once; small ones three times (median).
-    const int repeats = st.useful_macs > 200'000'000 ? 1 : 3;
-
-    std::vector<float> y_direct(static_cast<size_t>(st.rows));
-    Method direct{S::ConvWayDirect, NAN, NAN, {}, false};
-    direct.ms = MedianMs(repeats, [&] { ConvDirect(op, x, y_direct); });
-    direct.max_diff = 0;
-    context.SetProgress(0.25f);
-    context.ThrowIfCancelled();
-
-    Method structured{S::ConvWayStructured, NAN, NAN, {}, false};
-    {
-        const std::vector<float> xo = ChwToOrder(op, x, true);
-        std::vector<float> yo(static_cast<size_t>(st.rows));
-        structured.ms = MedianMs(repeats, [&] { op.Apply(xo, yo); });
-        structured.max_diff = MaxDiff(OrderToChw(op, yo, false), y_direct);
-    }
-    context.SetProgress(0.5f);
-    context.ThrowIfCancelled();
-
-    Method im2col{S::ConvWayIm2col, NAN, NAN, {}, false};
-    {
-        std::vector<float> y(static_cast<size_t>(st.rows));
-        std::string why;
-        bool ok = true;
-        im2col.ms = MedianMs(repeats, [&] { ok = ConvIm2colGemm(op, x, y, kIm2colBudget, &why); });
-        if (ok) im2col.max_diff = MaxDiff(y, y_direct);
-        else {
-            im2col.ms = NAN;
-            im2col.note = why;
-        }
-    }
-    context.SetProgress(0.75f);
-    context.ThrowIfCancelled();
-
-    // Dense GEMM on the materialised matrix: on a crop small enough to materialise.
-    Method dense{S::ConvWayDense, NAN, NAN, {}, false};
-    {
-        ConvSpec crop = s;
-        auto fits = [&](const ConvSpec& c) {
-            auto stats = ComputeConvStats(c);
-            return stats && stats->dense_macs <= kDenseBudget;
-        };
-        while (!fits(crop) && (crop.in_h > 1 || crop.in_w > 1)) {
-            crop.in_h = std::max<Index>(1, crop.in_h * 3 / 4);
-            crop.in_w = std::max<Index>(1, crop.in_w * 3 / 4);
-            if (crop.dims == 1) crop.in_h = 1;
-        }
-        auto crop_op = fits(crop) ? ConvOperator::Create(crop) : std::nullopt;
-        if (crop_op) {
-            crop_op->SetWeights(std::vector<float>(op.Weights().begin(), op.Weights().end()));
-            std::vector<float> xc(static_cast<size_t>(crop_op->Cols()));
-            for (Index c = 0; c < crop.in_channels; ++c)
-                for (Index y = 0; y < crop.in_h; ++y)
-                    for (Index xx = 0; xx < crop.in_w; ++xx)
-                        xc[static_cast<size_t>((c * crop.in_h + y) * crop.in_w + xx)] = x[static_cast<size_t>((c * s.in_h + y) * s.in_w + xx)];
-            std::vector<float> yd(static_cast<size_t>(crop_op->Rows())), yc(yd.size());
-            std::string why;
-            auto matrix = ToDense(*crop_op, kDenseBudget, &why);
-            if (matrix) {
-                const double dense_ms = MedianMs(3, [&] { ConvDenseGemm(*crop_op, *matrix, xc, yd); });
-                const double direct_ms = MedianMs(3, [&] { ConvDirect(*crop_op, xc, yc); });
-                dense.ms = dense_ms;
-                dense.max_diff = MaxDiff(yd, yc);
-                char note[200];
-                if (crop.in_h == s.in_h && crop.in_w == s.in_w)
-                    std::snprintf(note, sizeof note, Tr(S::ConvDenseFull), dense_ms / std::max(direct_ms, 1e-9));
-                else {
-                    // The crop's matrix is far denser than the full one, so its time says little; the
-                    // rate it measured, applied to the full matrix's rows x cols MACs, says how long a
-                    // dense GEMM on the real matrix would take here.
-                    const double rate = static_cast<double>(crop_op->Stats().dense_macs) / std::max(dense_ms, 1e-9);
-                    const double full_s = static_cast<double>(st.dense_macs) / rate / 1000.0;
-                    std::snprintf(note, sizeof note, Tr(S::ConvDenseCrop), static_cast<long long>(crop.in_h),
-                                  static_cast<long long>(crop.in_w), FormatSI(rate * 1000.0).c_str(), full_s / 3600.0);
-                }
-                dense.note = note;
-                dense.on_crop = crop.in_h != s.in_h || crop.in_w != s.in_w;
-                result.crop = crop.in_w;
-            } else {
-                dense.note = why;
-            }
-        } else {
-            dense.note = Tr(S::ConvDenseTooLarge);
-        }
-    }
-    result.methods = {direct, structured, im2col, dense};
-
-    // Channel 0 of input and output for display.
-    result.input.Resize(static_cast<int>(s.in_w), static_cast<int>(s.in_h));
-    std::copy_n(x.begin(), result.input.data.size(), result.input.data.begin());
-    result.output.Resize(static_cast<int>(st.out_w), static_cast<int>(st.out_h));
-    std::copy_n(y_direct.begin(), result.output.data.size(), result.output.data.begin());
-    auto [lo, hi] = std::minmax_element(result.output.data.begin(), result.output.data.end());
-    result.out_lo = *lo;
-    result.out_hi = *hi;
-    context.SetProgress(1.0f);
-    return result;
+    return note;
 }
 
 class ConvPanel final : public Panel {
@@ -294,35 +99,8 @@ public:
         SyncSpecFromKeys();
         auto op = ConvOperator::Create(m_spec);
         if (!op) return;
-        const ConvStats& st = op->Stats();
-        sink.Integer("dims", m_spec.dims);
-        sink.String("padding", PaddingText(m_spec));
-        sink.String("order", m_spec.order == FlatOrder::ChannelMajor ? "channel_major" : "position_major");
-        sink.Integer("rows", st.rows);
-        sink.Integer("cols", st.cols);
-        sink.Integer("out_h", st.out_h);
-        sink.Integer("out_w", st.out_w);
-        sink.Integer("nonzeros", st.nonzeros);
-        sink.Number("density", st.density);
-        sink.Integer("weights", st.weights);
-        sink.Integer("parameters", st.parameters);
-        sink.Integer("useful_macs", st.useful_macs);
-        sink.Integer("padded_macs", st.padded_macs);
-        sink.Integer("dense_macs", st.dense_macs);
-        sink.Number("gemm_utilization", st.gemm_utilization);
-        sink.Integer("im2col_rows", st.im2col_rows);
-        sink.Integer("im2col_cols", st.im2col_cols);
-        sink.Integer("im2col_entries", st.im2col_entries);
-        sink.Number("im2col_duplication", st.im2col_duplication);
-        sink.Integer("separable_weights", st.separable_weights);
-        const auto w = op->Weights();
-        sink.ArrayF32("weight", std::vector<float>(w.begin(), w.end()),
-                      {m_spec.out_channels, m_spec.in_channels / m_spec.groups, m_spec.kernel_h, m_spec.kernel_w});
-        if (m_spec.bias) {
-            const auto b = op->Bias();
-            sink.ArrayF32("bias", std::vector<float>(b.begin(), b.end()), {m_spec.out_channels});
-        }
-        if (st.nonzeros <= kMtxBudget) {
+        VisitFigures(*op, sink);
+        if (op->Stats().nonzeros <= kMtxBudget) {
             auto shared = std::make_shared<const ConvOperator>(std::move(*op));
             sink.File("matrix.mtx", [shared](const std::string& path, std::string* error) {
                 return WriteMatrixMarket(*shared, path, kMtxBudget, error);
@@ -338,7 +116,11 @@ protected:
                         ApplyPreset(value);
                         return {};
                     });
-        keys.Int("dims", &m_dims, 1, 2, "1-D or 2-D convolution");
+        keys.Custom("dims", "1..2", "1-D or 2-D convolution (1 sets in_h and kernel_h to 1)", [this](const std::string& value) -> std::string {
+            if (value != "1" && value != "2") return "'" + value + "' is not 1 or 2";
+            SetDims(value == "1" ? 1 : 2);
+            return {};
+        });
         keys.Int64("in_h", &m_in_h, 1, kMaxSide, "input height (1 for 1-D)");
         keys.Int64("in_w", &m_in_w, 1, kMaxSide, "input width (1-D: length)");
         keys.Int64("in_channels", &m_in_channels, 1, kMaxChannels, "input channels");
@@ -407,14 +189,29 @@ private:
         SyncSpecFromKeys();
     }
 
+    // Switching to 1-D sets the height and the kernel height to 1 (a 1-D spec with either != 1 is
+    // refused); switching back restores the 2-D values they had.
+    void SetDims(int dims) {
+        if (dims == m_dims) return;
+        if (dims == 1) {
+            m_saved_in_h = m_in_h;
+            m_saved_kernel_h = m_kernel_h;
+            m_in_h = m_kernel_h = 1;
+        } else {
+            m_in_h = m_saved_in_h;
+            m_kernel_h = m_saved_kernel_h;
+        }
+        m_dims = dims;
+    }
+
     // The editors and keys write plain fields; the spec is derived from them.
     void SyncSpecFromKeys() {
         m_spec.dims = m_dims;
-        m_spec.in_h = m_dims == 1 ? 1 : m_in_h;
+        m_spec.in_h = m_in_h;
         m_spec.in_w = m_in_w;
         m_spec.in_channels = m_in_channels;
         m_spec.out_channels = m_out_channels;
-        m_spec.kernel_h = m_dims == 1 ? 1 : m_kernel_h;
+        m_spec.kernel_h = m_kernel_h;
         m_spec.kernel_w = m_kernel_w;
         m_spec.stride = m_stride;
         m_spec.padding_mode = static_cast<PaddingMode>(m_padding_mode);
@@ -462,6 +259,7 @@ private:
     int m_dims = 2;
     std::int64_t m_in_h = 8, m_in_w = 8, m_in_channels = 1, m_out_channels = 1, m_kernel_h = 3, m_kernel_w = 3;
     std::int64_t m_stride = 1, m_padding = 0, m_dilation = 1, m_groups = 1, m_seed = 1;
+    std::int64_t m_saved_in_h = 8, m_saved_kernel_h = 3;  // the 2-D values while 1-D is chosen
     int m_padding_mode = 0;
     bool m_bias = false;
     int m_order = 0;
@@ -476,7 +274,7 @@ private:
 
     Memo<ConvSpec, Built> m_built;
     std::unique_ptr<MatrixCanvas> m_canvas, m_im2col_canvas;
-    std::unique_ptr<LatestTask<ApplyKey, ApplyResult>> m_apply;
+    std::unique_ptr<LatestTask<ApplyKey, ConvApplyResult>> m_apply;
     Heatmap m_input_map, m_output_map;
     std::optional<Index> m_grid_row, m_grid_col;  // linked highlights from the small grids
     bool m_force_tab = true;                      // select m_tab's tab at the next frame (keys, start-up)
@@ -500,9 +298,9 @@ void ConvPanel::DrawEditors(const Built& built) {
             if (ImGui::Selectable(Tr(kPresetNames[i]), i == preset_index)) ApplyPreset(kPresetKeys[i]);
         ImGui::EndCombo();
     }
-    ImGui::RadioButton("1-D", &m_dims, 1);
+    if (ImGui::RadioButton("1-D", m_dims == 1)) SetDims(1);
     ImGui::SameLine();
-    ImGui::RadioButton("2-D", &m_dims, 2);
+    if (ImGui::RadioButton("2-D", m_dims == 2)) SetDims(2);
     if (m_dims == 2) FieldInt64(Tr(S::ConvInH), "in_h", &m_in_h, 1, kMaxSide, issues);
     FieldInt64(m_dims == 2 ? Tr(S::ConvInW) : Tr(S::ConvLength), "in_w", &m_in_w, 1, kMaxSide, issues);
     FieldInt64(Tr(S::ConvInChannels), "in_channels", &m_in_channels, 1, kMaxChannels, issues);
@@ -762,12 +560,14 @@ void ConvPanel::DrawApplyTab(AppContext& context, const Built& built, ImVec2 ava
     }
     ApplyKey key{built.op->Spec(), context.image_version, m_kernel};
     auto image = context.image;
-    m_apply->Request(key, [key, image](TaskContext& task) { return ComputeApply(key, image, task); });
+    m_apply->Request(key, [key, image](TaskContext& task) {
+        return ComputeConvApply(key.spec, static_cast<KernelChoice>(key.kernel), *image, task);
+    });
     m_apply->Poll();
     ErrorText(m_apply->Error());
-    const ApplyResult* result = m_apply->Current();
+    const ConvApplyResult* result = m_apply->Current();
     if (m_apply->Busy()) ImGui::TextColored(ImVec4(1, 0.85f, 0.45f, 1), Tr(S::ConvApplyRunning), static_cast<int>(m_apply->Progress() * 100));
-    if (!result) return;
+    if (!result || !result->valid) return;
     if (ImGui::BeginTable("##ways", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
         ImGui::TableSetupColumn(Tr(S::ConvWay), ImGuiTableColumnFlags_WidthStretch, 1.3f);
         ImGui::TableSetupColumn(Tr(S::ConvWayTime), ImGuiTableColumnFlags_WidthStretch, 0.6f);
@@ -775,23 +575,23 @@ void ConvPanel::DrawApplyTab(AppContext& context, const Built& built, ImVec2 ava
         ImGui::TableSetupColumn(Tr(S::ConvWayDiff), ImGuiTableColumnFlags_WidthStretch, 0.6f);
         ImGui::TableSetupColumn(Tr(S::ConvWayNote), ImGuiTableColumnFlags_WidthStretch, 2.0f);
         ImGui::TableHeadersRow();
-        for (const Method& m : result->methods) {
+        for (const ConvWayResult& m : result->ways) {
             ImGui::TableNextRow();
             ImGui::TableSetColumnIndex(0);
-            ImGui::TextUnformatted(Tr(m.name));
+            ImGui::TextUnformatted(Tr(kWayNames[static_cast<int>(m.way)]));
             ImGui::TableSetColumnIndex(1);
             if (!std::isfinite(m.ms)) ImGui::TextDisabled("-");
             else if (m.ms < 1.0) ImGui::Text("%.1f \u00b5s", m.ms * 1000.0);
             else ImGui::Text("%.1f ms", m.ms);
             ImGui::TableSetColumnIndex(2);
-            const double base = result->methods.front().ms;
+            const double base = result->ways.front().ms;
             if (std::isfinite(m.ms) && !m.on_crop && base > 0) ImGui::Text("%.2fx", m.ms / base);
             else ImGui::TextDisabled("-");
             ImGui::TableSetColumnIndex(3);
             if (std::isfinite(m.max_diff)) ImGui::Text("%.2e", m.max_diff);
             else ImGui::TextDisabled("-");
             ImGui::TableSetColumnIndex(4);
-            ImGui::TextWrapped("%s", m.note.c_str());
+            ImGui::TextWrapped("%s", WayNote(m).c_str());
         }
         ImGui::EndTable();
     }
@@ -830,7 +630,7 @@ void ConvPanel::DrawContent(AppContext& context) {
     if (!m_canvas) {
         m_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
         m_im2col_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
-        m_apply = std::make_unique<LatestTask<ApplyKey, ApplyResult>>(*context.tasks);
+        m_apply = std::make_unique<LatestTask<ApplyKey, ConvApplyResult>>(*context.tasks);
     }
     SyncSpecFromKeys();
     const Built& built = Build();

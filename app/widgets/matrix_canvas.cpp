@@ -1,3 +1,11 @@
+// matrix_canvas.cpp: the shared matrix canvas (matrix_canvas.hpp).
+//
+// [SECTION] Draw: the frame's steps in order
+// [SECTION] Layout and view
+// [SECTION] Raster: request, upload, colour
+// [SECTION] Extent, block lines, highlights
+// [SECTION] Hover, status and legend
+// [SECTION] Labels and legend
 #include "matrix_canvas.hpp"
 
 #include <algorithm>
@@ -37,61 +45,98 @@ void MatrixCanvas::ShowFromEntry(Index row, Index col, double pixels) {
     m_focus_corner = true;
 }
 
+// [SECTION] Draw: the frame's steps in order
+
 void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> matrix, std::uint64_t generation,
                         ImVec2 size, const CanvasOptions& options) {
     ImGui::PushID(id);
-    // Room for two lines of legend: it wraps on narrow canvases.
-    const float legend = options.legend_height > 0 ? options.legend_height : ImGui::GetTextLineHeight() * 2 + 8;
-    const float axis = ImGui::GetTextLineHeightWithSpacing();
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    // Layout: column title on top, row title rotated on the left is hard in ImGui: put it on top too.
+    const Frame frame = Layout(size, options);
     ImDrawList* draw = ImGui::GetWindowDrawList();
-    const ImVec2 min(origin.x, origin.y + axis);
-    const ImVec2 canvas_size(std::max(size.x, 32.0f), std::max(size.y - axis - legend, 32.0f));
-    const ImVec2 max(min.x + canvas_size.x, min.y + canvas_size.y);
-    m_min = origin;
-    m_max = ImVec2(max.x, max.y + legend);
+    DrawTitles(draw, frame, options);
 
-    // Axis titles: columns across the top, rows on the left of the same line.
-    char title[512];
-    std::snprintf(title, sizeof title, "%s %s    %s %s", Tr(S::CanvasRows), options.row_title, Tr(S::CanvasCols),
-                  options.col_title);
-    draw->PushClipRect(origin, ImVec2(origin.x + canvas_size.x, origin.y + axis), true);
-    draw->AddText(origin, ImGui::GetColorU32(ImGuiCol_TextDisabled), title);
-    draw->PopClipRect();
-
-    ImGui::SetCursorScreenPos(min);
-    ImGui::InvisibleButton("##canvas", canvas_size);
+    ImGui::SetCursorScreenPos(frame.min);
+    ImGui::InvisibleButton("##canvas", frame.canvas_size);
     const bool hovered = ImGui::IsItemHovered();
     const bool active = ImGui::IsItemActive();
-    draw->AddRectFilled(min, max, IM_COL32(20, 21, 25, 255));
+    draw->AddRectFilled(frame.min, frame.max, IM_COL32(20, 21, 25, 255));
     m_hovered.reset();
     if (!matrix || matrix->Rows() <= 0 || matrix->Cols() <= 0) {
-        draw->AddRect(min, max, IM_COL32(70, 70, 80, 255));
-        ImGui::SetCursorScreenPos(ImVec2(origin.x, max.y + legend));
+        draw->AddRect(frame.min, frame.max, IM_COL32(70, 70, 80, 255));
+        ImGui::SetCursorScreenPos(ImVec2(frame.origin.x, frame.max.y + frame.legend));
         ImGui::Dummy(ImVec2(0, 0));
         ImGui::PopID();
         return;
     }
 
+    UpdateView(*matrix, frame, hovered, active, options);
+    RequestRaster(matrix, generation, options);
+    draw->PushClipRect(frame.min, frame.max, true);
+    DrawRaster(draw, generation, options);
+    DrawExtentAndBlocks(draw, *matrix, frame, options);
+    if (std::min(m_view.Zoom(), m_view.Zoom() * m_view.Aspect()) >= kLabelMinPx) DrawLabels(draw, *matrix, m_view.Visible());
+    DrawHighlights(draw, *matrix, frame, options);
+    if (hovered) DrawHover(draw, *matrix, options);
+    draw->PopClipRect();
+    draw->AddRect(frame.min, frame.max, IM_COL32(70, 70, 80, 255));
+    DrawStatusAndLegend(draw, frame, options);
+    ImGui::SetCursorScreenPos(ImVec2(frame.origin.x, frame.max.y + frame.legend));
+    ImGui::Dummy(ImVec2(frame.canvas_size.x, 0));
+    ImGui::PopID();
+}
+
+// [SECTION] Layout and view
+
+MatrixCanvas::Frame MatrixCanvas::Layout(ImVec2 size, const CanvasOptions& options) {
+    Frame f;
+    // Room for two lines of legend: it wraps on narrow canvases.
+    f.legend = options.legend_height > 0 ? options.legend_height : ImGui::GetTextLineHeight() * 2 + 8;
+    f.axis = ImGui::GetTextLineHeightWithSpacing();
+    f.origin = ImGui::GetCursorScreenPos();
+    // Layout: column title on top, row title rotated on the left is hard in ImGui: put it on top too.
+    f.min = ImVec2(f.origin.x, f.origin.y + f.axis);
+    f.canvas_size = ImVec2(std::max(size.x, 32.0f), std::max(size.y - f.axis - f.legend, 32.0f));
+    f.max = ImVec2(f.min.x + f.canvas_size.x, f.min.y + f.canvas_size.y);
+    m_min = f.origin;
+    m_max = ImVec2(f.max.x, f.max.y + f.legend);
+    return f;
+}
+
+void MatrixCanvas::DrawTitles(ImDrawList* draw, const Frame& frame, const CanvasOptions& options) {
+    // Axis titles: columns across the top, rows on the left of the same line.
+    char title[512];
+    std::snprintf(title, sizeof title, "%s %s    %s %s", Tr(S::CanvasRows), options.row_title, Tr(S::CanvasCols),
+                  options.col_title);
+    draw->PushClipRect(frame.origin, ImVec2(frame.origin.x + frame.canvas_size.x, frame.origin.y + frame.axis), true);
+    draw->AddText(frame.origin, ImGui::GetColorU32(ImGuiCol_TextDisabled), title);
+    draw->PopClipRect();
+}
+
+void MatrixCanvas::UpdateView(const StructuredMatrix& matrix, const Frame& frame, bool hovered, bool active,
+                              const CanvasOptions& options) {
     // Matrices far wider than tall (or the reverse) would fit to a sliver: the view keeps
     // uniform zoom (square entries), which is what "the matrix as it is" means.
-    m_view.SetContent(static_cast<double>(matrix->Cols()), static_cast<double>(matrix->Rows()));
+    m_view.SetContent(static_cast<double>(matrix.Cols()), static_cast<double>(matrix.Rows()));
     m_view.SetMaxZoom(ImGui::GetFontSize() * 8.0);
     m_view.SetStretch(options.stretch);
     if (m_focus) {
         m_view.RequestZoom(m_focus_pixels);
     }
-    m_view.HandleInput(min, canvas_size, hovered, active);
+    m_view.HandleInput(frame.min, frame.canvas_size, hovered, active);
     if (m_focus) {
         // After the zoom is applied, centre on the entry.
         const double inset = m_focus_corner ? 0.0 : 0.5;
         const ImVec2 at = m_view.ContentToScreen(static_cast<double>(m_focus->second) + inset, static_cast<double>(m_focus->first) + inset);
-        const ImVec2 target = m_focus_corner ? min : ImVec2(min.x + canvas_size.x * 0.5f, min.y + canvas_size.y * 0.5f);
+        const ImVec2 target = m_focus_corner ? frame.min
+                                             : ImVec2(frame.min.x + frame.canvas_size.x * 0.5f, frame.min.y + frame.canvas_size.y * 0.5f);
         m_view.Pan(target.x - at.x, target.y - at.y);
         m_focus.reset();
     }
+}
 
+// [SECTION] Raster: request, upload, colour
+
+void MatrixCanvas::RequestRaster(std::shared_ptr<const StructuredMatrix> matrix, std::uint64_t generation,
+                                 const CanvasOptions& options) {
     // The integer block of entries in view, and its raster size: one pixel per entry when zoomed
     // in (the GPU magnifies with nearest filtering), one per screen pixel when zoomed out.
     const ContentRect visible = m_view.Visible();
@@ -128,127 +173,137 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
         return raster;
     });
     m_raster.Poll();
+}
 
-    draw->PushClipRect(min, max, true);
-    if (const Raster* raster = m_raster.Current(); raster && !raster->grid.Empty() &&
-                                                   m_raster.CurrentKey()->generation == generation) {
-        m_values.Sync(m_raster.Generation(), raster->grid.width, raster->grid.height, gfx::PixelFormat::R32f,
-                      raster->grid.data.data(), gfx::Filter::Nearest);
-        gfx::ColormapParams params;
-        switch (options.coloring) {
-            case CanvasColoring::Structure:
-                params.map = gfx::Colormap::Viridis;
-                params.lo = 0;
-                params.hi = std::max(raster->hi, 1.0f);
-                params.log_scale = raster->hi > 64;
-                break;
-            case CanvasColoring::Parameter: params.map = gfx::Colormap::Categorical; break;
-            case CanvasColoring::Value:
-                params.map = gfx::Colormap::Diverging;
-                params.lo = -options.value_range;
-                params.hi = options.value_range;
-                break;
-        }
-        if (m_colored_generation != m_raster.Generation() || !(params == m_colored_params) || !m_colored.Valid()) {
-            std::string error;
-            if (m_pass.Render(m_values.Get(), params, m_colored, &error)) {
-                m_colored_generation = m_raster.Generation();
-                m_colored_params = params;
-            } else if (!error.empty()) {
-                m_error = error;
-            }
-        }
-        const Viewport& vp = raster->viewport;
-        const ImVec2 a = m_view.ContentToScreen(static_cast<double>(vp.col0), static_cast<double>(vp.row0));
-        const ImVec2 b = m_view.ContentToScreen(static_cast<double>(vp.col0 + vp.cols), static_cast<double>(vp.row0 + vp.rows));
-        if (m_colored.Valid()) draw->AddImage(m_colored.Color().ImId(), a, b);
+void MatrixCanvas::DrawRaster(ImDrawList* draw, std::uint64_t generation, const CanvasOptions& options) {
+    const Raster* raster = m_raster.Current();
+    if (!raster || raster->grid.Empty() || m_raster.CurrentKey()->generation != generation) return;
+    m_values.Sync(m_raster.Generation(), raster->grid.width, raster->grid.height, gfx::PixelFormat::R32f,
+                  raster->grid.data.data(), gfx::Filter::Nearest);
+    gfx::ColormapParams params;
+    switch (options.coloring) {
+        case CanvasColoring::Structure:
+            params.map = gfx::Colormap::Viridis;
+            params.lo = 0;
+            params.hi = std::max(raster->hi, 1.0f);
+            params.log_scale = raster->hi > 64;
+            break;
+        case CanvasColoring::Parameter: params.map = gfx::Colormap::Categorical; break;
+        case CanvasColoring::Value:
+            params.map = gfx::Colormap::Diverging;
+            params.lo = -options.value_range;
+            params.hi = options.value_range;
+            break;
     }
+    if (m_colored_generation != m_raster.Generation() || !(params == m_colored_params) || !m_colored.Valid()) {
+        std::string error;
+        if (m_pass.Render(m_values.Get(), params, m_colored, &error)) {
+            m_colored_generation = m_raster.Generation();
+            m_colored_params = params;
+        } else if (!error.empty()) {
+            m_error = error;
+        }
+    }
+    const Viewport& vp = raster->viewport;
+    const ImVec2 a = m_view.ContentToScreen(static_cast<double>(vp.col0), static_cast<double>(vp.row0));
+    const ImVec2 b = m_view.ContentToScreen(static_cast<double>(vp.col0 + vp.cols), static_cast<double>(vp.row0 + vp.rows));
+    if (m_colored.Valid()) draw->AddImage(m_colored.Color().ImId(), a, b);
+}
 
+// [SECTION] Extent, block lines, highlights
+
+void MatrixCanvas::DrawExtentAndBlocks(ImDrawList* draw, const StructuredMatrix& matrix, const Frame& frame,
+                                       const CanvasOptions& options) {
     // The matrix's own extent (structural zeros and the empty margin look alike otherwise).
-    {
-        const ImVec2 a = m_view.ContentToScreen(0, 0);
-        const ImVec2 b = m_view.ContentToScreen(static_cast<double>(matrix->Cols()), static_cast<double>(matrix->Rows()));
-        draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(100, 102, 116, 255));
-    }
-    // Block lines (channel boundaries), only when they are well apart, within the matrix.
     const ImVec2 extent_min = m_view.ContentToScreen(0, 0);
-    const ImVec2 extent_max = m_view.ContentToScreen(static_cast<double>(matrix->Cols()), static_cast<double>(matrix->Rows()));
-    const float line_y0 = std::max(min.y, extent_min.y), line_y1 = std::min(max.y, extent_max.y);
-    const float line_x0 = std::max(min.x, extent_min.x), line_x1 = std::min(max.x, extent_max.x);
-    auto block_lines = [&](Index block, bool vertical) {
-        if (block <= 0) return;
-        const double spacing = static_cast<double>(block) * (vertical ? zoom : zoom_y);
-        if (spacing < 24.0) return;
-        const double first = std::ceil((vertical ? visible.x0 : visible.y0) / static_cast<double>(block)) * static_cast<double>(block);
-        const double last = vertical ? visible.x1 : visible.y1;
-        for (double v = first; v <= last; v += static_cast<double>(block)) {
-            if (vertical) {
-                const float x = m_view.ContentToScreen(v, 0).x;
-                draw->AddLine(ImVec2(x, line_y0), ImVec2(x, line_y1), IM_COL32(255, 255, 255, 40));
-            } else {
-                const float y = m_view.ContentToScreen(0, v).y;
-                draw->AddLine(ImVec2(line_x0, y), ImVec2(line_x1, y), IM_COL32(255, 255, 255, 40));
-            }
-        }
-        // Label the blocks (e.g. channels) along the canvas edge when there is room for the text.
-        const char* label = vertical ? options.col_block_label : options.row_block_label;
-        if (!label || spacing < ImGui::GetFontSize() * 4.0) return;
-        const double start = std::floor((vertical ? visible.x0 : visible.y0) / static_cast<double>(block));
-        for (double b = start; b * static_cast<double>(block) < last; b += 1.0) {
-            char text[48];
-            std::snprintf(text, sizeof text, label, static_cast<long long>(b));
-            const double centre = (b + 0.5) * static_cast<double>(block);
-            ImVec2 at = vertical ? ImVec2(m_view.ContentToScreen(centre, 0).x, min.y + 3) : ImVec2(min.x + 3, m_view.ContentToScreen(0, centre).y);
-            const ImVec2 ts = ImGui::CalcTextSize(text);
-            if (vertical) at.x -= ts.x * 0.5f; else at.y -= ts.y * 0.5f;
-            if (vertical) at.x = std::clamp(at.x, min.x + 2, max.x - ts.x - 2); else at.y = std::clamp(at.y, min.y + 2, max.y - ts.y - 2);
-            draw->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + ts.x + 3, at.y + ts.y + 1), IM_COL32(0, 0, 0, 150), 3);
-            draw->AddText(at, IM_COL32(220, 225, 235, 255), text);
-        }
-    };
-    block_lines(options.col_block, true);
-    block_lines(options.row_block, false);
+    const ImVec2 extent_max = m_view.ContentToScreen(static_cast<double>(matrix.Cols()), static_cast<double>(matrix.Rows()));
+    draw->AddRect(ImVec2(extent_min.x - 1, extent_min.y - 1), ImVec2(extent_max.x + 1, extent_max.y + 1), IM_COL32(100, 102, 116, 255));
+    // Block lines (channel boundaries), only when they are well apart, within the matrix.
+    const ImVec2 lo(std::max(frame.min.x, extent_min.x), std::max(frame.min.y, extent_min.y));
+    const ImVec2 hi(std::min(frame.max.x, extent_max.x), std::min(frame.max.y, extent_max.y));
+    DrawBlockLines(draw, frame, lo, hi, options.col_block, true, options.col_block_label);
+    DrawBlockLines(draw, frame, lo, hi, options.row_block, false, options.row_block_label);
+}
 
-    if (std::min(zoom, zoom_y) >= kLabelMinPx) DrawLabels(draw, *matrix, visible);
+void MatrixCanvas::DrawBlockLines(ImDrawList* draw, const Frame& frame, ImVec2 lo, ImVec2 hi, Index block, bool vertical,
+                                  const char* label) {
+    if (block <= 0) return;
+    const ContentRect visible = m_view.Visible();
+    const double zoom = m_view.Zoom();
+    const double zoom_y = zoom * m_view.Aspect();
+    const double spacing = static_cast<double>(block) * (vertical ? zoom : zoom_y);
+    if (spacing < 24.0) return;
+    const double first = std::ceil((vertical ? visible.x0 : visible.y0) / static_cast<double>(block)) * static_cast<double>(block);
+    const double last = vertical ? visible.x1 : visible.y1;
+    for (double v = first; v <= last; v += static_cast<double>(block)) {
+        if (vertical) {
+            const float x = m_view.ContentToScreen(v, 0).x;
+            draw->AddLine(ImVec2(x, lo.y), ImVec2(x, hi.y), IM_COL32(255, 255, 255, 40));
+        } else {
+            const float y = m_view.ContentToScreen(0, v).y;
+            draw->AddLine(ImVec2(lo.x, y), ImVec2(hi.x, y), IM_COL32(255, 255, 255, 40));
+        }
+    }
+    // Label the blocks (e.g. channels) along the canvas edge when there is room for the text.
+    if (!label || spacing < ImGui::GetFontSize() * 4.0) return;
+    const ImVec2 min = frame.min, max = frame.max;
+    const double start = std::floor((vertical ? visible.x0 : visible.y0) / static_cast<double>(block));
+    for (double b = start; b * static_cast<double>(block) < last; b += 1.0) {
+        char text[48];
+        std::snprintf(text, sizeof text, label, static_cast<long long>(b));
+        const double centre = (b + 0.5) * static_cast<double>(block);
+        ImVec2 at = vertical ? ImVec2(m_view.ContentToScreen(centre, 0).x, min.y + 3) : ImVec2(min.x + 3, m_view.ContentToScreen(0, centre).y);
+        const ImVec2 ts = ImGui::CalcTextSize(text);
+        if (vertical) at.x -= ts.x * 0.5f; else at.y -= ts.y * 0.5f;
+        if (vertical) at.x = std::clamp(at.x, min.x + 2, max.x - ts.x - 2); else at.y = std::clamp(at.y, min.y + 2, max.y - ts.y - 2);
+        draw->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + ts.x + 3, at.y + ts.y + 1), IM_COL32(0, 0, 0, 150), 3);
+        draw->AddText(at, IM_COL32(220, 225, 235, 255), text);
+    }
+}
 
+void MatrixCanvas::DrawHighlights(ImDrawList* draw, const StructuredMatrix& matrix, const Frame& frame,
+                                  const CanvasOptions& options) {
     // Linked highlights.
     const ImU32 highlight = IM_COL32(255, 210, 90, 200);
-    if (options.highlight_row && *options.highlight_row >= 0 && *options.highlight_row < matrix->Rows()) {
+    if (options.highlight_row && *options.highlight_row >= 0 && *options.highlight_row < matrix.Rows()) {
         const double r = static_cast<double>(*options.highlight_row);
         const float y0 = m_view.ContentToScreen(0, r).y, y1 = std::max(m_view.ContentToScreen(0, r + 1).y, y0 + 1.0f);
-        draw->AddRect(ImVec2(min.x, y0 - 1), ImVec2(max.x, y1 + 1), highlight, 0, 0, 1.5f);
+        draw->AddRect(ImVec2(frame.min.x, y0 - 1), ImVec2(frame.max.x, y1 + 1), highlight, 0, 0, 1.5f);
     }
-    if (options.highlight_col && *options.highlight_col >= 0 && *options.highlight_col < matrix->Cols()) {
+    if (options.highlight_col && *options.highlight_col >= 0 && *options.highlight_col < matrix.Cols()) {
         const double c = static_cast<double>(*options.highlight_col);
         const float x0 = m_view.ContentToScreen(c, 0).x, x1 = std::max(m_view.ContentToScreen(c + 1, 0).x, x0 + 1.0f);
-        draw->AddRect(ImVec2(x0 - 1, min.y), ImVec2(x1 + 1, max.y), highlight, 0, 0, 1.5f);
+        draw->AddRect(ImVec2(x0 - 1, frame.min.y), ImVec2(x1 + 1, frame.max.y), highlight, 0, 0, 1.5f);
     }
+}
 
-    // Hover: the entry under the pointer, a crosshair and the readout.
-    if (hovered) {
-        double x = 0, y = 0;
-        m_view.ScreenToContent(ImGui::GetIO().MousePos, &x, &y);
-        if (x >= 0 && y >= 0 && x < static_cast<double>(matrix->Cols()) && y < static_cast<double>(matrix->Rows())) {
-            CanvasHover h{static_cast<Index>(y), static_cast<Index>(x)};
-            m_hovered = h;
-            const ImVec2 a = m_view.ContentToScreen(static_cast<double>(h.col), static_cast<double>(h.row));
-            const ImVec2 b = m_view.ContentToScreen(static_cast<double>(h.col + 1), static_cast<double>(h.row + 1));
-            draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(std::max(b.x, a.x + 1) + 1, std::max(b.y, a.y + 1) + 1),
-                          IM_COL32(255, 255, 255, 230), 0, 0, 1.5f);
-            ImGui::BeginTooltip();
-            ImGui::Text("%s %s", Tr(S::CanvasRow), FormatExact(h.row).c_str());
-            ImGui::SameLine();
-            ImGui::TextDisabled("%s", matrix->RowLabel(h.row).c_str());
-            ImGui::Text("%s %s", Tr(S::CanvasCol), FormatExact(h.col).c_str());
-            ImGui::SameLine();
-            ImGui::TextDisabled("%s", matrix->ColLabel(h.col).c_str());
-            ImGui::Separator();
-            ImGui::TextUnformatted((options.describe ? options.describe(h.row, h.col) : matrix->Describe(h.row, h.col)).c_str());
-            ImGui::EndTooltip();
-        }
-    }
-    draw->PopClipRect();
-    draw->AddRect(min, max, IM_COL32(70, 70, 80, 255));
+// [SECTION] Hover, status and legend
+
+void MatrixCanvas::DrawHover(ImDrawList* draw, const StructuredMatrix& matrix, const CanvasOptions& options) {
+    // The entry under the pointer, a crosshair and the readout.
+    double x = 0, y = 0;
+    m_view.ScreenToContent(ImGui::GetIO().MousePos, &x, &y);
+    if (x < 0 || y < 0 || x >= static_cast<double>(matrix.Cols()) || y >= static_cast<double>(matrix.Rows())) return;
+    CanvasHover h{static_cast<Index>(y), static_cast<Index>(x)};
+    m_hovered = h;
+    const ImVec2 a = m_view.ContentToScreen(static_cast<double>(h.col), static_cast<double>(h.row));
+    const ImVec2 b = m_view.ContentToScreen(static_cast<double>(h.col + 1), static_cast<double>(h.row + 1));
+    draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(std::max(b.x, a.x + 1) + 1, std::max(b.y, a.y + 1) + 1),
+                  IM_COL32(255, 255, 255, 230), 0, 0, 1.5f);
+    ImGui::BeginTooltip();
+    ImGui::Text("%s %s", Tr(S::CanvasRow), FormatExact(h.row).c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", matrix.RowLabel(h.row).c_str());
+    ImGui::Text("%s %s", Tr(S::CanvasCol), FormatExact(h.col).c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", matrix.ColLabel(h.col).c_str());
+    ImGui::Separator();
+    ImGui::TextUnformatted((options.describe ? options.describe(h.row, h.col) : matrix.Describe(h.row, h.col)).c_str());
+    ImGui::EndTooltip();
+}
+
+void MatrixCanvas::DrawStatusAndLegend(ImDrawList* draw, const Frame& frame, const CanvasOptions& options) {
+    const ImVec2 min = frame.min, max = frame.max;
     if (m_raster.Busy()) {
         const char* busy = Tr(S::CanvasRecomputing);
         const ImVec2 ts = ImGui::CalcTextSize(busy);
@@ -257,13 +312,13 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
     }
     // Whole lines only: a legend wrapped past the room shows no half-cut line.
     const float line_h = ImGui::GetTextLineHeight();
+    const float legend = frame.legend;
     draw->PushClipRect(ImVec2(min.x, max.y), ImVec2(max.x, max.y + 4 + std::max(1.0f, std::floor((legend - 4) / line_h)) * line_h), true);
-    DrawLegend(draw, ImVec2(min.x, max.y + 4), canvas_size.x, options);
+    DrawLegend(draw, ImVec2(min.x, max.y + 4), frame.canvas_size.x, options);
     draw->PopClipRect();
-    ImGui::SetCursorScreenPos(ImVec2(origin.x, max.y + legend));
-    ImGui::Dummy(ImVec2(canvas_size.x, 0));
-    ImGui::PopID();
 }
+
+// [SECTION] Labels and legend
 
 void MatrixCanvas::DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible) {
     // At entry level: the weight's label in every structural non-zero that is on screen.

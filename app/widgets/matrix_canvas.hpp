@@ -83,6 +83,25 @@ private:
         Index entries_per_pixel_row = 1, entries_per_pixel_col = 1;
     };
 
+    // Where this frame's canvas lies (screen px).
+    struct Frame {
+        ImVec2 origin;       // top-left of the whole widget (titles above the canvas)
+        ImVec2 min, max;     // the canvas itself
+        ImVec2 canvas_size;  // max - min
+        float legend = 0;    // px below the canvas for the legend
+        float axis = 0;      // px above the canvas for the axis titles
+    };
+    // The steps of Draw, in order.
+    Frame Layout(ImVec2 size, const CanvasOptions& options);
+    void DrawTitles(ImDrawList* draw, const Frame& frame, const CanvasOptions& options);
+    void UpdateView(const StructuredMatrix& matrix, const Frame& frame, bool hovered, bool active, const CanvasOptions& options);
+    void RequestRaster(std::shared_ptr<const StructuredMatrix> matrix, std::uint64_t generation, const CanvasOptions& options);
+    void DrawRaster(ImDrawList* draw, std::uint64_t generation, const CanvasOptions& options);
+    void DrawExtentAndBlocks(ImDrawList* draw, const StructuredMatrix& matrix, const Frame& frame, const CanvasOptions& options);
+    void DrawBlockLines(ImDrawList* draw, const Frame& frame, ImVec2 lo, ImVec2 hi, Index block, bool vertical, const char* label);
+    void DrawHighlights(ImDrawList* draw, const StructuredMatrix& matrix, const Frame& frame, const CanvasOptions& options);
+    void DrawHover(ImDrawList* draw, const StructuredMatrix& matrix, const CanvasOptions& options);
+    void DrawStatusAndLegend(ImDrawList* draw, const Frame& frame, const CanvasOptions& options);
     void DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible);
     void DrawLegend(ImDrawList* draw, ImVec2 at, float width, const CanvasOptions& options);
 

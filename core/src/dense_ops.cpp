@@ -8,6 +8,7 @@
 // [SECTION] Kronecker product
 // [SECTION] Block concatenation
 #include "lens/dense_ops.hpp"
+#include "lens/conv.hpp"  // kConvMaxChannels, kConvMaxSide: the same input limits
 
 #include <algorithm>
 #include <cmath>

@@ -510,4 +510,22 @@ Image ResizeRgb(const Image& image, int width, int height, const ImageLimits& li
     return out;
 }
 
+std::vector<float> ImageToChw(const Image& image, Index channels, Index height, Index width) {
+    if (channels < 1 || height < 1 || width < 1 || height > INT_MAX || width > INT_MAX) return {};
+    const Image resized = ResizeRgb(image, static_cast<int>(width), static_cast<int>(height));
+    if (resized.Empty()) return {};
+    std::vector<float> x(static_cast<size_t>(channels * height * width));
+    for (Index y = 0; y < height; ++y) {
+        for (Index xx = 0; xx < width; ++xx) {
+            const size_t at = (static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(xx)) * 3;
+            const float r = resized.rgb[at] / 255.0f, g = resized.rgb[at + 1] / 255.0f, b = resized.rgb[at + 2] / 255.0f;
+            const float luma = 0.2126f * r + 0.7152f * g + 0.0722f * b;
+            for (Index c = 0; c < channels; ++c) {
+                x[static_cast<size_t>((c * height + y) * width + xx)] = channels == 3 ? (c == 0 ? r : c == 1 ? g : b) : luma;
+            }
+        }
+    }
+    return x;
+}
+
 }  // namespace lens

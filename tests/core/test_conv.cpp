@@ -573,6 +573,12 @@ TEST(ConvValidate, NamesTheField) {
     EXPECT_TRUE(HasIssue(with([](ConvSpec& s) { s.stride = 2; }), "padding_mode"));  // 'same' with stride 2
     EXPECT_TRUE(HasIssue(with([](ConvSpec& s) { s.dims = 3; }), "dims"));
     EXPECT_TRUE(HasIssue(with([](ConvSpec& s) { s.dims = 1; }), "in_h"));  // 1-D with in_h 8
+    // 1-D with a height or kernel height != 1 is refused by name, never silently flattened.
+    EXPECT_TRUE(HasIssue(with([](ConvSpec& s) { s.dims = 1; s.in_h = 1; }), "kernel_h"));  // kernel_h 3
+    EXPECT_FALSE(HasIssue(with([](ConvSpec& s) { s.dims = 1; s.in_h = 1; }), "in_h"));
+    EXPECT_TRUE(Validate(with([](ConvSpec& s) { s.dims = 1; s.in_h = 1; s.kernel_h = 1; })).empty());
+    EXPECT_TRUE(HasIssue(with([](ConvSpec& s) { s.dims = 1; s.in_h = 5; s.kernel_h = 1; }), "in_h"));
+    EXPECT_FALSE(ConvOperator::Create(with([](ConvSpec& s) { s.dims = 1; s.in_h = 5; s.kernel_h = 1; })));
     for (const char* field : {"in_h", "in_w", "in_channels", "out_channels", "kernel_h", "kernel_w", "stride", "dilation", "groups"}) {
         for (Index bad : {Index{0}, Index{-1}, std::numeric_limits<Index>::min(), std::numeric_limits<Index>::max()}) {
             ConvSpec s = good;

@@ -20,6 +20,7 @@
 #include <random>
 
 #include "lens/fc.hpp"
+#include "lens/conv.hpp"  // convolution blocks and limits
 #include "operator_checks.hpp"
 
 namespace lens {

@@ -9,6 +9,7 @@
 // [SECTION] Huge layers are drawn, never materialised
 // [SECTION] Bad specs
 #include "lens/fc.hpp"
+#include "lens/conv.hpp"  // the convolution checked against the dense form
 
 #include <gtest/gtest.h>
 

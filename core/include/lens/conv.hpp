@@ -30,8 +30,11 @@
 
 #include "lens/operator.hpp"
 #include "lens/spec.hpp"
+#include "lens/types.hpp"  // FlatOrder
 
 namespace lens {
+
+class FigureVisitor;  // lens/figures.hpp
 
 // [SECTION] Spec and validation
 
@@ -41,11 +44,6 @@ enum class PaddingMode {
     Same,      // output size == input size, stride 1 only; total dilation*(kernel-1), the odd one
                // on the right/bottom (PyTorch padding='same')
     Full,      // dilation*(kernel-1) on every side: every partial overlap (the notes' 256 -> 258)
-};
-
-enum class FlatOrder {
-    ChannelMajor,   // index = (c * H + y) * W + x, as PyTorch flattens a C,H,W tensor
-    PositionMajor,  // index = (y * W + x) * C + c (H,W,C, channels fastest)
 };
 
 struct ConvSpec {
@@ -242,6 +240,13 @@ void ConvOperator::ForEachTap(Index out_c, Index out_y, Index out_x, Fn&& fn) co
         }
     }
 }
+
+// The operator's exported figures, named as in the conv panel's stats.json: dims, padding ("valid",
+// "same", "full" or the explicit count), order, every ConvStats count and ratio, and the arrays
+// "weight" (out_channels, in_channels/groups, kernel_h, kernel_w) and "bias" (when the spec has one).
+void VisitFigures(const ConvOperator& op, FigureVisitor& visitor);
+// The padding as exported: "valid", "same", "full" or the explicit count ("2").
+std::string PaddingText(const ConvSpec& spec);
 
 // [SECTION] Reference computations (direct, im2col + GEMM, dense) for timing and checking
 // All take and produce C,H,W (channel-major) tensors whatever op.Spec().order is, exclude the bias,

@@ -35,7 +35,8 @@
 #include <string>
 #include <vector>
 
-#include "lens/conv.hpp"  // FlatOrder, SpecIssue
+#include "lens/spec.hpp"
+#include "lens/types.hpp"
 #include "lens/operator.hpp"
 
 namespace lens {

@@ -74,4 +74,10 @@ Grid<float> ToChannel(const Image& image, int channel);
 // empty, or the target is over `limits` (side or pixel count).
 Image ResizeRgb(const Image& image, int width, int height, const ImageLimits& limits = {});
 
+// The image as a network's C,H,W float input (c * height * width values, index (ch * height + y) *
+// width + x): resized with ResizeRgb to width x height; three channels take R, G, B (0..1), any
+// other number of channels each take the Rec. 709 luma (as ToLuminance). Empty when the resize
+// fails (empty image, size <= 0 or over the limits) or channels < 1.
+std::vector<float> ImageToChw(const Image& image, Index channels, Index height, Index width);
+
 }  // namespace lens

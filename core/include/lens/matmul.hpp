@@ -25,7 +25,7 @@
 #include <optional>
 #include <vector>
 
-#include "lens/conv.hpp"  // SpecIssue
+#include "lens/spec.hpp"
 #include "lens/count.hpp"
 
 namespace lens {

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lens/conv.hpp"  // SpecIssue
+#include "lens/spec.hpp"
 #include "lens/fc.hpp"
 
 namespace lens {

@@ -37,7 +37,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lens/conv.hpp"  // SpecIssue, FlatOrder
+#include "lens/spec.hpp"
+#include "lens/types.hpp"
 #include "lens/count.hpp"
 #include "lens/image.hpp"
 #include "lens/patch.hpp"  // RowMatrixF, PatchFit, PatchRange, the patch geometry

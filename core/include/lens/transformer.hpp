@@ -31,7 +31,7 @@
 #include <utility>
 #include <vector>
 
-#include "lens/conv.hpp"  // SpecIssue
+#include "lens/spec.hpp"
 #include "lens/count.hpp"
 
 namespace lens {
