@@ -51,7 +51,7 @@ void SwinPanel::DrawMaskTab(const SwinBase& b, ImVec2 avail) {
     const float mosaic_side = std::max(16.0f, std::min(top_h - cap_h, mosaic_col - gap));
     Caption(ImVec2(mosaic_x, top.y), mosaic_caption, mosaic_col - gap);
     ImGui::SetCursorScreenPos(ImVec2(mosaic_x, top.y + cap_h));
-    if (auto s = DrawWindowMosaic(b, v.selected, ImVec2(mosaic_side, mosaic_side), v.row, v.query); s && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_query = *s;
+    if (auto s = DrawWindowMosaic(b, v.selected, ImVec2(mosaic_side, mosaic_side), v.row, v.query); s && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_selection.query = *s;
     const float text_x = mosaic_x + mosaic_col;
     ImGui::SetCursorScreenPos(ImVec2(text_x, top.y));
     ImGui::BeginChild("##mask_text", ImVec2(top.x + avail.x - text_x, top_h), false);
@@ -158,8 +158,8 @@ void SwinPanel::DrawMaskOverlay(const SwinBase& b, const MaskView& v, ImVec2 top
         else
             ImGui::SetTooltip(Tr(S::SwinOverlayHoverOut), static_cast<long long>(oy), static_cast<long long>(ox), static_cast<long long>(w));
         if (over_clicked) {
-            m_window_index = w;
-            m_query = slot;
+            m_selection.window_index = w;
+            m_selection.query = slot;
         }
     }
 }
@@ -207,7 +207,7 @@ void SwinPanel::DrawMaskText(const SwinBase& b, const MaskView& v) {
     }
     ParagraphDisabled(Fmt(Tr(S::SwinTokensNote), static_cast<long long>(g.patch_grid.patch), static_cast<long long>(g.patch_grid.patch),
                         static_cast<int>(g.stage + 1), static_cast<long long>(Index{1} << g.stage), static_cast<long long>(Index{1} << g.stage),
-                        Tr(m_projection == 1 ? S::SwinProjRandomShort : S::SwinProjIdentityShort)));
+                        Tr(m_selection.projection == 1 ? S::SwinProjRandomShort : S::SwinProjIdentityShort)));
     ImGui::PopTextWrapPos();
 }
 
@@ -297,7 +297,7 @@ void SwinPanel::DrawMaskMaps(const MaskView& v, const SwinWindowLayout& l, ImVec
             ImGui::SetTooltip(Tr(S::SwinAttentionHover), static_cast<long long>(i), static_cast<long long>(j), tokens[static_cast<size_t>(i)].label,
                               tokens[static_cast<size_t>(j)].label, static_cast<double>(att->grid.data[static_cast<size_t>(i * n + j)]),
                               static_cast<double>(att->result->mask[static_cast<size_t>(i * n + j)]));
-            if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_query = i;
+            if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_selection.query = i;
         }
     } else {
         ImGui::Dummy(ImVec2(map_side, map_side));

@@ -28,6 +28,23 @@ std::string MergeDescribe(const PatchMergingOperator& op, Index row, Index col) 
                static_cast<double>(op.ParameterValue(*param)), k, i, j);
 }
 
+// The canvas hover's row and column lines in the active language (the operator's own RowLabel
+// and ColLabel are English): output (i, j) and x_k, c or o; input (y, x, c).
+std::string MergeRowLabel(const PatchMergingOperator& op, Index row) {
+    const bool gather = op.Part() == PatchMergingPart::Gather;
+    const Index c = op.Spec().channels, per = (gather ? 4 : 2) * c, mw = MergedSide(op.Spec().width);
+    const Index token = row / per, r = row % per;
+    const long long i = static_cast<long long>(token / mw), j = static_cast<long long>(token % mw);
+    if (gather) return Fmt(Tr(S::SwinCanvasRowGather), i, j, static_cast<long long>(r / c), static_cast<long long>(r % c));
+    return Fmt(Tr(S::SwinCanvasRowReduction), i, j, static_cast<long long>(r));
+}
+
+std::string MergeColLabel(const PatchMergingOperator& op, Index col) {
+    const Index c = op.Spec().channels, p = col / c;
+    return Fmt(Tr(S::SwinCanvasColLabel), static_cast<long long>(p / op.Spec().width), static_cast<long long>(p % op.Spec().width),
+               static_cast<long long>(col % c));
+}
+
 }  // namespace
 
 void SwinPanel::DrawMergingTab(const SwinBase& b, ImVec2 avail) {
@@ -304,9 +321,7 @@ void SwinPanel::DrawMergeCanvas(ImVec2 at, ImVec2 size) {
                                            static_cast<long long>(kMergeExampleChannels));
     Caption(ImVec2(canvas_x, bottom_y), canvas_caption, canvas_w);
     ImGui::SetCursorScreenPos(ImVec2(canvas_x, bottom_y + CaptionHeight(canvas_caption, canvas_w)));
-    ImGui::RadioButton(Tr(S::SwinCanvasGather), &m_merge_part, 0);
-    ImGui::SameLine();
-    ImGui::RadioButton(Tr(S::SwinCanvasReduction), &m_merge_part, 1);
+    DrawFieldEditor(Fields(), *Fields().Find("merge_part"), {});
     const float canvas_y = ImGui::GetCursorScreenPos().y;
     ImGui::SetCursorScreenPos(ImVec2(canvas_x, canvas_y));
     const auto& op = m_merge_op.Get(m_merge_part, [](int part) {
@@ -324,7 +339,11 @@ void SwinPanel::DrawMergeCanvas(ImVec2 at, ImVec2 size) {
     options.col_title = Tr(S::SwinCanvasCols);
     options.row_block = m_merge_part == 0 ? kMergeExampleChannels : 2 * kMergeExampleChannels;
     options.col_block = kMergeExampleChannels;
-    if (op) options.describe = [op](Index row, Index col) { return MergeDescribe(*op, row, col); };
+    if (op) {
+        options.describe = [op](Index row, Index col) { return MergeDescribe(*op, row, col); };
+        options.row_label = [op](Index row) { return MergeRowLabel(*op, row); };
+        options.col_label = [op](Index col) { return MergeColLabel(*op, col); };
+    }
     m_canvas->Draw("merge_operator", op, m_merge_op.Generation(), ImVec2(canvas_w, at.y + size.y - canvas_y), options);
 }
 

@@ -8,7 +8,7 @@
 // from the core lesson (lens/lessons/swin_lesson.hpp); each tab is drawn in its own file.
 //
 // [SECTION] Drawing helpers
-// [SECTION] Editors
+// [SECTION] Fields and editors
 // [SECTION] DrawContent
 // [SECTION] Export
 #include "swin_panel.hpp"
@@ -192,27 +192,62 @@ void IssueLines(const std::vector<SpecIssue>& issues) {
     for (const auto& issue : issues) ParagraphColored(ImVec4(1, 0.5f, 0.45f, 1), Fmt("%s: %s", issue.field.c_str(), issue.message.c_str()));
 }
 
-// [SECTION] Editors
+// [SECTION] Fields and editors
+
+void SwinPanel::DeclareFields(FieldTable& f) {
+    std::vector<ChoiceOption> variants;
+    for (size_t k = 0; k < kVariantNames.size(); ++k) variants.push_back({std::string(1, "tsbl"[k]), kVariantNames[k]});
+    f.Choice("variant", S::SwinVariant, &m_spec.variant, std::move(variants), "Swin-T, Swin-S, Swin-B or Swin-L (torchvision; L as in the paper)");
+    f.Int("patch", S::AttnPatch, &m_spec.patch, 1, kPatchMaxPatch, "patch size P, px (Swin: 4)");
+    f.Int("window", S::SwinWindow, &m_spec.window, 1, kSwinMaxWindow, "window M, tokens a side (Swin: 7)");
+    f.Bool("shift", S::SwinShiftToggle, &m_spec.shift, "shifted windows (s = floor(M/2)) or regular ones (s = 0)");
+    // Drawn by hand: the slider counts the paper's stages 1..4.
+    f.Int("stage", S::SwinStage, &m_spec.stage, 0, kStages - 1, "the stage whose grid and windows are shown (0..3: the paper's stages 1..4)")
+        .EditWith(Editor::None);
+    f.Int("resize", S::AttnResize, &m_spec.resize, 0, kMaxResize, "square edge the image is resized to, px (0 = its own size)");
+    f.Choice("fit", S::VitFit, &m_spec.fit, {{"pad", S::VitFitPad}, {"crop", S::VitFitCrop}},
+             "when P does not divide a side: pad with zeros or crop (torchvision's floor)");
+    // The selection: picked by clicking the grid, the mosaic or the mask.
+    f.Int("window_index", S::SwinWindowIndex, &m_selection.window_index, -1, kSwinMaxGridTokens - 1,
+          "the selected window, row-major over the padded grid (-1 = the last one)")
+        .EditWith(Editor::None)
+        .Display();
+    f.Int("query", S::SwinQuerySlot, &m_selection.query, -1, kSwinMaxWindow * kSwinMaxWindow - 1,
+          "query slot inside the window, ty * M + tx (-1 = the centre)")
+        .EditWith(Editor::None)
+        .Display();
+    // Drawn by hand in the windows tab, between its step buttons and the play button.
+    f.Float("roll", S::SwinRoll, &m_roll, 0.0, 1.0, "progress of the cyclic shift drawn, 0..1 (shifted windows)").EditWith(Editor::None).Display();
+    f.Choice("projection", S::AttnProjection, &m_selection.projection, {{"identity", S::AttnProjIdentity}, {"random", S::AttnProjRandom}},
+             "Q, K, V of the window attention: identity or seeded random");
+    f.Choice("merge_part", S::SwinMergePart, &m_merge_part, {{"gather", S::SwinCanvasGather}, {"reduction", S::SwinCanvasReduction}},
+             "patch merging on the canvas: the 0/1 gather or the reduction (I (x) W) G")
+        .EditWith(Editor::RadioRow)
+        .Display();
+    f.Choice("view", S::SwinView, &m_tab,
+             {{"windows", S::SwinTabWindows}, {"mask", S::SwinTabMask}, {"merging", S::SwinTabMerging}, {"stages", S::SwinTabStages}},
+             "which tab is shown")
+        .EditWith(Editor::None)
+        .Display()
+        .OnSet([this] { m_force_tab = true; });
+}
+
+// The stage as the paper counts it, 1..4 (the key stores 0..3).
+void SwinPanel::DrawStageSlider() {
+    int stage = static_cast<int>(m_spec.stage) + 1;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    if (!ImGui::SliderInt(Tr(S::SwinStage), &stage, 1, kStages)) return;
+    m_spec.stage = stage - 1;
+    Fields().Edited(*Fields().Find("stage"));
+}
 
 void SwinPanel::DrawEditors(const SwinBase* b) {
     const std::vector<SpecIssue> none;
     const auto& issues = b ? b->issues : none;
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-    ImGui::Combo(Tr(S::SwinVariant), &m_spec.variant, kVariantNames.data(), static_cast<int>(kVariantNames.size()));
-    SpecField(Tr(S::AttnResize), "resize", &m_spec.resize, 0, kMaxResize, issues);
-    const char* fits[] = {Tr(S::VitFitPad), Tr(S::VitFitCrop)};
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    ImGui::Combo(Tr(S::VitFit), &m_spec.fit, fits, 2);
-    SpecField(Tr(S::AttnPatch), "patch", &m_spec.patch, 1, kPatchMaxPatch, issues);
-    SpecField(Tr(S::SwinWindow), "window", &m_spec.window, 1, kSwinMaxWindow, issues);
-    ImGui::Checkbox(Tr(S::SwinShiftToggle), &m_spec.shift);
-    SpecFieldIssues("shift", issues);
-    int stage = static_cast<int>(m_spec.stage) + 1;
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-    if (ImGui::SliderInt(Tr(S::SwinStage), &stage, 1, kStages)) m_spec.stage = stage - 1;
-    const char* projections[] = {Tr(S::AttnProjIdentity), Tr(S::AttnProjRandom)};
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    ImGui::Combo(Tr(S::AttnProjection), &m_projection, projections, 2);
+    FieldTable& fields = Fields();
+    for (const char* key : {"variant", "resize", "fit", "patch", "window", "shift"}) DrawFieldEditor(fields, *fields.Find(key), issues);
+    DrawStageSlider();
+    DrawFieldEditor(fields, *fields.Find("projection"), issues);
     for (const char* f : {"image", "grid", "stage"}) SpecFieldIssues(f, issues);
     if (!b || !b->geometry) return;
     const SwinGeometry& g = *b->geometry;
@@ -264,7 +299,7 @@ void SwinPanel::RequestTasks(AppContext& context) {
     // The selected window's attention, only for the mask tab (and only the one window).
     if (b && b->geometry && b->tokens && m_tab == 1 && b->geometry->layout.window <= kHeatmapMaxWindow) {
         const SwinWindowLayout& l = b->geometry->layout;
-        const AttentionKey akey{m_base->Generation(), WindowOf(l), m_projection};
+        const AttentionKey akey{m_base->Generation(), WindowOf(l), m_selection.projection};
         const auto tokens = b->tokens;
         m_attention->Request(akey, [tokens, l, akey](TaskContext& task) {
             return ComputeSwinWindowAttention(*tokens, l, akey.window_index, akey.projection, task);

@@ -145,35 +145,24 @@ public:
     void Export(AppContext& context, ExportSink& sink) override;
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Choice("variant", &m_spec.variant, {"t", "s", "b", "l"}, "Swin-T, Swin-S, Swin-B or Swin-L (torchvision; L as in the paper)");
-        keys.Int64("patch", &m_spec.patch, 1, kPatchMaxPatch, "patch size P, px (Swin: 4)");
-        keys.Int64("window", &m_spec.window, 1, kSwinMaxWindow, "window M, tokens a side (Swin: 7)");
-        keys.Bool("shift", &m_spec.shift, "shifted windows (s = floor(M/2)) or regular ones (s = 0)");
-        keys.Int64("stage", &m_spec.stage, 0, kStages - 1, "the stage whose grid and windows are shown (0..3: the paper's stages 1..4)");
-        keys.Int64("resize", &m_spec.resize, 0, kMaxResize, "square edge the image is resized to, px (0 = its own size)");
-        keys.Choice("fit", &m_spec.fit, {"pad", "crop"}, "when P does not divide a side: pad with zeros or crop (torchvision's floor)");
-        keys.Int64("window_index", &m_window_index, -1, kSwinMaxGridTokens - 1, "the selected window, row-major over the padded grid (-1 = the last one)");
-        keys.Int64("query", &m_query, -1, kSwinMaxWindow * kSwinMaxWindow - 1, "query slot inside the window, ty * M + tx (-1 = the centre)");
-        keys.Float("roll", &m_roll, 0.0f, 1.0f, "progress of the cyclic shift drawn, 0..1 (shifted windows)");
-        keys.Choice("projection", &m_projection, {"identity", "random"}, "Q, K, V of the window attention: identity or seeded random");
-        keys.Choice("merge_part", &m_merge_part, {"gather", "reduction"}, "patch merging on the canvas: the 0/1 gather or the reduction (I (x) W) G");
-        keys.Choice("view", &m_tab, {"windows", "mask", "merging", "stages"}, "which tab is shown");
-    }
+    // Every key, declared once (swin_panel.cpp): the spec's fields point into m_spec, the view
+    // settings (selection, roll, canvas part, tab) into m_selection and the members below.
+    void DeclareFields(FieldTable& f) override;
 
     void DrawContent(AppContext& context) override;
 
 private:
     static Index SideOf(int v) { return static_cast<Index>(v); }
-    SwinSelection Selection() const { return {m_window_index, m_query, m_projection}; }
+    const SwinSelection& Selection() const { return m_selection; }
     // Every problem of the keys together, for an image_h x image_w image (after resizing).
     std::vector<SpecIssue> CheckAll(Index image_h, Index image_w) const { return CheckSwinLesson(m_spec, Selection(), image_h, image_w); }
-    Index WindowOf(const SwinWindowLayout& l) const { return SwinSelectedWindow(l, m_window_index); }
-    Index QueryOf(const SwinWindowLayout& l) const { return SwinSelectedQuery(l, m_query); }
+    Index WindowOf(const SwinWindowLayout& l) const { return SwinSelectedWindow(l, m_selection.window_index); }
+    Index QueryOf(const SwinWindowLayout& l) const { return SwinSelectedQuery(l, m_selection.query); }
 
     // swin_panel.cpp
     void RequestTasks(AppContext& context);
     void DrawEditors(const SwinBase* b);
+    void DrawStageSlider();
     void DrawTabs(const SwinBase& b);
     // swin_windows_tab.cpp
     void DrawWindowsTab(const SwinBase& b, ImVec2 avail);
@@ -209,11 +198,11 @@ private:
     std::optional<Index> DrawWindowMosaic(const SwinBase& b, Index window_index, ImVec2 size, const float* attention, Index query);
 
     SwinLessonSpec m_spec;
-    std::int64_t m_window_index = -1;
-    std::int64_t m_query = -1;
+    // Window, query and projection (seeded random by default: softer attention than Q = K = V = X,
+    // whose diagonal dominates).
+    SwinSelection m_selection;
     float m_roll = 1.0f;
     bool m_playing = false;
-    int m_projection = 1;  // seeded random: softer attention than Q = K = V = X, whose diagonal dominates
     int m_merge_part = 1;
     int m_tab = 0;
     bool m_force_tab = true;

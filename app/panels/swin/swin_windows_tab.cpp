@@ -118,7 +118,7 @@ void SwinPanel::DrawWindowGrid(const SwinBase& b, ImVec2 box, Index selected) {
         ImGui::SetTooltip(Tr(S::SwinGridHover), static_cast<long long>(oy), static_cast<long long>(ox), static_cast<long long>(w),
                           static_cast<long long>(w / l.windows_w), static_cast<long long>(w % l.windows_w), static_cast<long long>((py % m) * m + px % m),
                           label, padding ? Tr(S::SwinPaddingToken) : "");
-        if (clicked) m_window_index = w;
+        if (clicked) m_selection.window_index = w;
     }
     MarkFigure(f.origin, f.Max());
     Caption(ImVec2(f.origin.x, f.Max().y + 2), Tr(S::SwinGridCaption), box.x);
