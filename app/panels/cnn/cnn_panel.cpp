@@ -8,6 +8,7 @@
 // The computation is the lesson's (lens/lessons/cnn_lesson.hpp); the views are in cnn_views.cpp.
 //
 // [SECTION] Text helpers
+// [SECTION] Fields
 // [SECTION] Analysis (memoised on the layer text, the input size and the language)
 // [SECTION] Drawing helpers
 // [SECTION] Editors
@@ -79,12 +80,71 @@ std::string ParseAnyInteger(const std::string& value, std::int64_t* out) {
     return {};
 }
 
+// [SECTION] Fields
+
+Field& CheckedInt(FieldTable& f, std::string key, Label label, std::int64_t* value, std::int64_t min, std::int64_t max,
+                  std::string help) {
+    Field& field = f.Int(std::move(key), label, value, min, max, std::move(help));
+    field.type = FieldType::Custom;  // parsed by `parse`, listed with `range_text`
+    field.range_text = std::to_string(min) + ".." + std::to_string(max);
+    field.parse = [value](const std::string& v) { return ParseAnyInteger(v, value); };
+    field.get_text = [value] { return std::to_string(*value); };
+    return field;
+}
+
+void CnnPanel::DeclareFields(FieldTable& f) {
+    std::vector<ChoiceOption> presets, kernels;
+    for (int i = 0; i < kPresetCount; ++i) presets.push_back({kPresetKeys[i], kPresetNames[i]});
+    for (int i = 0; i < kKernelCount; ++i) kernels.push_back({kKernelKeys[i], kKernelNames[i]});
+    f.Preset("preset", S::FcPreset, presets, &m_preset, [this](const std::string& key) { return ApplyPreset(key); },
+             "load a stack (apply before other keys)");
+    // The layer text as typed (the analysis parses it live; its errors point into it). From the
+    // command line it is stored one layer a line when it parses.
+    Field& layers = f.Text("layers", S::CnnLayers, &m_spec.layers, kMaxLayerTextBytes,
+                           "the layer list in the compact text form, e.g. conv3x3p1c64,maxpool2,dw3s2p1,pw128");
+    layers.EditWith(Editor::MultilineText);
+    layers.type = FieldType::Custom;
+    layers.range_text = "text, at most " + std::to_string(kMaxLayerTextBytes) + " bytes";
+    layers.parse = [this](const std::string& v) -> std::string {
+        if (v.size() > kMaxLayerTextBytes) return "the layer list is longer than " + std::to_string(kMaxLayerTextBytes) + " bytes";
+        auto parsed = ParseLayers(v);
+        m_spec.layers = parsed ? MultiLine(*parsed) : v;
+        return {};
+    };
+    CheckedInt(f, "in_h", S::CnnInH, &m_spec.in_h, 1, kMaxInputSide, "input height, px");
+    CheckedInt(f, "in_w", S::CnnInW, &m_spec.in_w, 1, kMaxInputSide, "input width, px");
+    CheckedInt(f, "in_channels", S::CnnInChannels, &m_spec.in_channels, 1, kCnnMaxChannels, "input channels (3: RGB)");
+    // The queried location: a selection (its editors' ranges follow the stack, so they are drawn
+    // by DrawEditors); a key that was set overrides that part of the default query.
+    auto query = [&](const char* key, S label, std::int64_t* value, int which, std::int64_t max, const char* help) {
+        CheckedInt(f, key, label, value, which == 0 ? 1 : 0, max, help)
+            .EditWith(Editor::None)
+            .Display()
+            .OnSet([this, which] {
+                m_query_set[which] = true;
+                m_scroll_to_query = true;
+            });
+    };
+    query("query_layer", S::CnnQueryLayer, &m_query_layer, 0, kCnnMaxLayers,
+          "layer whose output location is queried, 1 = the first, as the table numbers them (default: the last with a map); "
+          "at most the stack's layer count");
+    query("query_y", S::CnnQueryY, &m_query_y, 1, kCnnMaxSide - 1, "row of that layer's output map, 0-based (default: the middle)");
+    query("query_x", S::CnnQueryX, &m_query_x, 2, kCnnMaxSide - 1, "column of that layer's output map, 0-based (default: the middle)");
+    f.Choice("kernel", S::ConvApplyKernel, &m_kernel, kernels, "weights of the feature maps' convolutions").Display();
+    f.Int("seed", S::CnnKernelSeed, &m_seed, 0, std::numeric_limits<std::int64_t>::max(), "seed of the random weights")
+        .Display()
+        .VisibleWhen([this] { return m_kernel == static_cast<int>(KernelChoice::Seeded); });
+    f.Choice("view", Label(), &m_view, {{"features", S::CnnTabFeatures}, {"chart", S::CnnTabChart}}, "which tab is shown")
+        .EditWith(Editor::None)
+        .Display();
+}
+
 // [SECTION] Analysis (memoised on the layer text, the input size and the language)
 
 Analysis Analyze(const AnalysisKey& key) {
     using Kind = CnnLessonIssue::Kind;
     const auto lang = key.language;
-    CnnLessonAnalysis lesson = AnalyzeCnnLesson({key.text, key.in_h, key.in_w, key.in_channels});
+    CnnLessonAnalysis lesson = AnalyzeCnnLesson(key.spec);
     Analysis a{{}, std::move(lesson.preset), std::move(lesson.spec), std::move(lesson.stats)};
     for (const CnnLessonIssue& i : lesson.issues) {
         switch (i.kind) {
@@ -133,22 +193,13 @@ void WrappedColored(const ImVec4& color, const std::string& text) {
 
 void CnnPanel::DrawEditors(const Analysis& analysis, const CnnStats* stats) {
     const auto& issues = analysis.issues;
-    const std::string& preset = analysis.preset;
-    int index = -1;
-    for (int i = 0; i < kPresetCount; ++i)
-        if (preset == kPresetKeys[i]) index = i;
-    ImGui::SetNextItemWidth(-1);
-    if (ImGui::BeginCombo("##preset", index >= 0 ? Tr(kPresetNames[index]) : Tr(S::CnnPresetCustom))) {
-        for (int i = 0; i < kPresetCount; ++i)
-            if (ImGui::Selectable(Tr(kPresetNames[i]), i == index)) ApplyPreset(kPresetKeys[i]);
-        ImGui::EndCombo();
-    }
+    FieldTable& fields = Fields();
+    auto draw = [&](const char* key, const std::vector<SpecIssue>& shown) { DrawFieldEditor(fields, *fields.Find(key), shown); };
+    draw("preset", issues);
+    // The layer text, its label wrapped, the syntax on hover, the parse errors under it.
     ImGui::PushTextWrapPos(0);
-    ImGui::TextUnformatted(Tr(S::CnnLayers));
+    draw("layers", {});
     ImGui::PopTextWrapPos();
-    const float lines = 7.5f;
-    if (ImGui::InputTextMultiline("##layers", m_text, sizeof m_text, ImVec2(-1, ImGui::GetTextLineHeight() * lines)))
-        m_text_value = m_text;
     if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
@@ -157,36 +208,33 @@ void CnnPanel::DrawEditors(const Analysis& analysis, const CnnStats* stats) {
         ImGui::EndTooltip();
     }
     SpecFieldIssues("layers", issues);
-    SpecField(Tr(S::CnnInH), "in_h", &m_in_h, 0, kCnnMaxSide, issues);
-    SpecField(Tr(S::CnnInW), "in_w", &m_in_w, 0, kCnnMaxSide, issues);
-    SpecField(Tr(S::CnnInChannels), "in_channels", &m_in_channels, 0, kCnnMaxChannels, issues);
+    for (const char* key : {"in_h", "in_w", "in_channels"}) draw(key, issues);
     if (!issues.empty() && stats) WrappedColored(kNoteColor, Tr(S::CnnShowingLastValid));
     if (!stats) return;
 
+    // The query, within the shown stack: another layer keeps the spot (SelectLayer).
     ImGui::Separator();
     ImGui::PushTextWrapPos(0);
     ImGui::TextUnformatted(Tr(S::CnnQueryTitle));
     ImGui::PopTextWrapPos();
     const std::vector<SpecIssue> none;
+    auto label = [&](const char* key) { return fields.Find(key)->label.Text(); };
     std::int64_t layer = ResolvedQuery(*stats).layer + 1;
-    if (SpecField(Tr(S::CnnQueryLayer), "query_layer", &layer, 1, static_cast<Index>(stats->layers.size()), none)) {
+    if (SpecField(label("query_layer"), "query_layer", &layer, 1, static_cast<Index>(stats->layers.size()), none)) {
         SelectLayer(*stats, layer - 1);
         m_scroll_to_query = true;
     }
     const CnnQuery q = ResolvedQuery(*stats);
     std::int64_t y = q.y, x = q.x;
     const CnnShape& out = stats->layers[static_cast<size_t>(q.layer)].out;
-    const bool changed_y = SpecField(Tr(S::CnnQueryY), "query_y", &y, 0, out.h - 1, none);
-    const bool changed_x = SpecField(Tr(S::CnnQueryX), "query_x", &x, 0, out.w - 1, none);
+    const bool changed_y = SpecField(label("query_y"), "query_y", &y, 0, out.h - 1, none);
+    const bool changed_x = SpecField(label("query_x"), "query_x", &x, 0, out.w - 1, none);
     if (changed_y || changed_x) SetQuery({q.layer, y, x});
     DrawQueryMap(*stats, ImGui::GetContentRegionAvail().x);
 
     ImGui::Separator();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    const char* kernels[kKernelCount];
-    for (int i = 0; i < kKernelCount; ++i) kernels[i] = Tr(kKernelNames[i]);
-    ImGui::Combo(Tr(S::ConvApplyKernel), &m_kernel, kernels, kKernelCount);
-    if (m_kernel == 0) SpecField(Tr(S::CnnKernelSeed), "seed", &m_seed, 0, std::numeric_limits<std::int64_t>::max(), none);
+    draw("kernel", none);
+    draw("seed", none);
 }
 
 // The chosen layer's output map as a grid of cells; click to choose the location.
@@ -231,6 +279,8 @@ void CnnPanel::DrawQueryMap(const CnnStats& stats, float width) {
 void CnnPanel::DrawContent(AppContext& context) {
     if (!m_features) m_features = std::make_unique<LatestTask<ForwardKey, CnnFeatureMaps>>(*context.tasks);
     const Analysis& analysis = m_analysis.Get(KeyFor(i18n::CurrentLanguage()), [](const AnalysisKey& k) { return Analyze(k); });
+    // The preset field shows the preset the stack equals, so typing a preset's layers back selects it.
+    m_preset = analysis.preset == "custom" ? std::string() : analysis.preset;
     if (analysis.stats && analysis.stats != m_valid_stats) {
         m_valid_spec = analysis.spec;
         m_valid_stats = analysis.stats;

@@ -1,20 +1,9 @@
 // app/panels/cnn/cnn_panel.hpp (private to app/panels/cnn/): the "CNN hierarchy" panel's class and
 // what its files share. The panel is a view over the CNN lesson (lens/lessons/cnn_lesson.hpp):
-// cnn_panel.cpp holds the keys, the export, the editors and the layout; cnn_views.cpp the table, the
+// cnn_panel.cpp holds the fields (declared once), the editors and the layout; cnn_views.cpp the table, the
 // receptive field over the image, the feature maps and the chart; cnn_classic_kernels.cpp the
 // classic kernels and the image as input (app-side until core has one kernels module).
 #pragma once
-
-// GCC 12 reports LatestTask::Poll's move of its optional key as maybe-uninitialized once Poll is
-// inlined into the feature-map view (a false positive: the key is engaged whenever it is read).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <lens/task.hpp>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -28,6 +17,7 @@
 #include <lens/image.hpp>
 #include <lens/lessons/cnn_lesson.hpp>
 #include <lens/memo.hpp>
+#include <lens/task.hpp>
 
 #include "../../app_context.hpp"
 #include "../../export.hpp"
@@ -41,7 +31,7 @@ namespace lens::app::cnn {
 using i18n::S;
 using i18n::Tr;
 
-// [SECTION] Presets, keys and limits
+// [SECTION] Presets, kernels and limits
 
 constexpr const char* kPresetKeys[] = {"notes", "vgg16", "encoder_decoder", "mobilenet_v1", "hybrid"};
 constexpr S kPresetNames[] = {S::CnnPresetNotes, S::CnnPresetVgg16, S::CnnPresetEncoderDecoder, S::CnnPresetMobileNet,
@@ -57,7 +47,7 @@ constexpr int kKernelCount = 6;
 constexpr Index kMaxInputSide = kCnnLessonMaxInputSide;
 // Feature maps run on the worker thread within the lesson's budgets (lens/lessons/cnn_lesson.hpp).
 constexpr CnnForwardBudget kBudget{};
-constexpr size_t kTextCapacity = 8192;
+constexpr size_t kMaxLayerTextBytes = 8191;  // the layer text
 
 // [SECTION] Text helpers (cnn_panel.cpp)
 
@@ -73,11 +63,18 @@ std::string MultiLine(const std::vector<CnnLayer>& layers);
 // Integer keys that accept any integer, so that 0 or -5 reach Validate and get its sentence.
 std::string ParseAnyInteger(const std::string& value, std::int64_t* out);
 
+// [SECTION] Fields (cnn_panel.cpp)
+
+// An integer field whose --list-keys range and editor bounds are [min, max] (what the checks
+// honour) but which takes any integer from the command line, so that 0 or -5 reach the checks and
+// get their sentence.
+Field& CheckedInt(FieldTable& f, std::string key, Label label, std::int64_t* value, std::int64_t min, std::int64_t max,
+                  std::string help);
+
 // [SECTION] Analysis (memoised on the layer text, the input size and the language)
 
 struct AnalysisKey {
-    std::string text;
-    std::int64_t in_h = 0, in_w = 0, in_channels = 0;
+    CnnLessonSpec spec;
     i18n::Language language = i18n::Language::English;
     bool operator==(const AnalysisKey&) const = default;
 };
@@ -157,66 +154,21 @@ public:
     }
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Custom("preset", "notes|vgg16|encoder_decoder|mobilenet_v1|hybrid", "load a stack (apply before other keys)",
-                    [this](const std::string& v) -> std::string {
-                        if (!FindCnnPreset(v)) return "'" + v + "' is not a preset (notes|vgg16|encoder_decoder|mobilenet_v1|hybrid)";
-                        ApplyPreset(v);
-                        return {};
-                    });
-        keys.Custom("layers", "text", "the layer list in the compact text form, e.g. conv3x3p1c64,maxpool2,dw3s2p1,pw128",
-                    [this](const std::string& v) -> std::string {
-                        if (v.size() >= kTextCapacity) return "the layer list is longer than " + std::to_string(kTextCapacity - 1) + " bytes";
-                        // One layer per line when it parses; as typed otherwise (the error's offset refers to it).
-                        if (auto parsed = ParseLayers(v)) SetText(MultiLine(*parsed));
-                        else SetText(v);
-                        return {};
-                    });
-        auto size_key = [&](const char* name, std::int64_t* field, const char* help) {
-            keys.Custom(name, "1.." + std::to_string(kMaxInputSide), help, [field](const std::string& v) { return ParseAnyInteger(v, field); });
-        };
-        size_key("in_h", &m_in_h, "input height, px");
-        size_key("in_w", &m_in_w, "input width, px");
-        keys.Custom("in_channels", "1.." + std::to_string(kCnnMaxChannels), "input channels (3: RGB)",
-                    [this](const std::string& v) { return ParseAnyInteger(v, &m_in_channels); });
-        auto query_key = [&](const char* name, std::int64_t* field, int which, const char* help) {
-            keys.Custom(name, "integer", help, [this, field, which](const std::string& v) {
-                std::string error = ParseAnyInteger(v, field);
-                if (error.empty()) {
-                    m_query_set[which] = true;
-                    m_scroll_to_query = true;
-                }
-                return error;
-            });
-        };
-        query_key("query_layer", &m_query_layer, 0,
-                  "layer whose output location is queried, 1 = the first, as the table numbers them (default: the last with a map)");
-        query_key("query_y", &m_query_y, 1, "row of that layer's output map, 0-based (default: the middle)");
-        query_key("query_x", &m_query_x, 2, "column of that layer's output map, 0-based (default: the middle)");
-        keys.Choice("kernel", &m_kernel, std::vector<std::string>(std::begin(kKernelKeys), std::end(kKernelKeys)), "weights of the feature maps' convolutions");
-        keys.Int64("seed", &m_seed, 0, std::numeric_limits<std::int64_t>::max(), "seed of the random weights");
-        keys.Choice("view", &m_view, {"features", "chart"}, "which tab is shown");
-    }
-
+    // Every key, its label, range, help and editor (cnn_panel.cpp).
+    void DeclareFields(FieldTable& f) override;
     void DrawContent(AppContext& context) override;
 
 private:
-    AnalysisKey KeyFor(i18n::Language language) const { return {m_text_value, m_in_h, m_in_w, m_in_channels, language}; }
+    AnalysisKey KeyFor(i18n::Language language) const { return {m_spec, language}; }
 
-    void SetText(const std::string& text) {
-        m_text_value = text;
-        std::snprintf(m_text, sizeof m_text, "%s", text.c_str());
-    }
-
-    void ApplyPreset(const std::string& key) {
+    // Loads a preset's stack, one layer a line, with the default query; false for an unknown key.
+    bool ApplyPreset(const std::string& key) {
         auto spec = FindCnnPreset(key);
-        if (!spec) return;
-        SetText(MultiLine(spec->layers));
-        m_in_h = spec->in_h;
-        m_in_w = spec->in_w;
-        m_in_channels = spec->in_channels;
+        if (!spec) return false;
+        m_spec = {MultiLine(spec->layers), spec->in_h, spec->in_w, spec->in_channels};
         m_query_set[0] = m_query_set[1] = m_query_set[2] = false;
         m_scroll_to_query = true;
+        return true;
     }
 
     // The query in range of `stats`: what the user or the keys chose, the defaults for the rest
@@ -243,10 +195,9 @@ private:
     void DrawFeatures(AppContext& context, const CnnStats& stats, ImVec2 size);
     void DrawChart(const CnnStats& stats, ImVec2 size);
 
-    // Editable fields (bound to keys).
-    std::string m_text_value;
-    char m_text[kTextCapacity] = {};
-    std::int64_t m_in_h = 256, m_in_w = 256, m_in_channels = 3;
+    // What the fields point at (DeclareFields): the stack as typed, and the view settings.
+    CnnLessonSpec m_spec;
+    std::string m_preset;  // the preset the stack equals (the analysis's), "" for custom
     std::int64_t m_query_layer = 1, m_query_y = 0, m_query_x = 0;
     bool m_query_set[3] = {false, false, false};  // layer, y, x chosen (else the current stack's defaults)
     bool m_scroll_to_query = true;   // scroll the table to the query row at the next frame

@@ -220,20 +220,27 @@ public:
     bool Poll() {
         if (!m_running || !m_running->Done()) return false;
         std::shared_ptr<Task<R>> task = std::move(m_running);
-        std::optional<Key> key = std::move(m_running_key);
         m_running.reset();
-        m_running_key.reset();
-        if (task->Cancelled()) return false;  // the runner is shutting down
+        // The finished task's key goes straight from m_running_key to the slot it belongs to, never
+        // through a local std::optional: GCC 12 reported moving such a local as maybe-uninitialized
+        // once Poll was inlined (a false positive, GCC bug 80635), in every panel that includes this.
+        if (task->Cancelled()) {  // the runner is shutting down
+            m_running_key.reset();
+            return false;
+        }
         if (task->Failed()) {
             m_error = task->Error();
-            m_failed_key = std::move(key);
+            MoveRunningKeyTo(m_failed_key);
             return false;
         }
         std::optional<R> result = task->TakeResult();
-        if (!result) return false;
+        if (!result) {
+            m_running_key.reset();
+            return false;
+        }
         m_current.reset();
         m_current.emplace(std::move(*result));
-        m_current_key = std::move(key);
+        MoveRunningKeyTo(m_current_key);
         ++m_generation;
         return true;
     }
@@ -272,6 +279,10 @@ public:
     const std::string& Error() const { return m_error; }
 
 private:
+    void MoveRunningKeyTo(std::optional<Key>& slot) {
+        slot.swap(m_running_key);
+        m_running_key.reset();
+    }
     void CancelRunning() {
         if (m_running) m_running->Cancel();
         m_running.reset();
