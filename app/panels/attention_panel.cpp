@@ -65,7 +65,6 @@ public:
         m_spec.attention.d_model = 64;
         m_spec.attention.heads = 4;
         m_spec.attention.projection = ProjectionKind::Random;
-        std::snprintf(m_text, sizeof m_text, "%s", m_spec.text.c_str());
     }
 
     const char* Id() const override { return "attention"; }
@@ -108,36 +107,38 @@ public:
     }
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Choice("source", &m_spec.source, {"text", "image"}, "tokens from text or from the image's patches");
-        keys.Text("text", &m_spec.text, static_cast<size_t>(kMaxTextBytes), "the text (source=text)");
-        keys.Int64("patch", &m_spec.patch, 1, kMaxPatch, "patch size P (source=image)");
-        keys.Int64("resize", &m_spec.resize, 0, 4096, "image edge before patching (0 = own size)");
-        keys.Bool("positions", &m_spec.positions, "add sinusoidal positions");
-        keys.Int64("d_model", &m_spec.attention.d_model, 1, 1 << 16, "width of Q, K, V (= token width with identity)");
-        keys.Int64("heads", &m_spec.attention.heads, 1, 1 << 12, "attention heads (divide d_model)");
-        keys.Custom("projection", "identity|random|file", "Q, K, V projections", [this](const std::string& v) -> std::string {
-            if (v == "identity") m_spec.attention.projection = ProjectionKind::Identity;
-            else if (v == "random") m_spec.attention.projection = ProjectionKind::Random;
-            else if (v == "file") m_spec.attention.projection = ProjectionKind::File;
-            else return "'" + v + "' is not identity|random|file";
-            return {};
-        });
-        keys.Text("wq", &m_spec.attention.wq, 4096, ".npy of Wq (projection=file)");
-        keys.Text("wk", &m_spec.attention.wk, 4096, ".npy of Wk (projection=file)");
-        keys.Text("wv", &m_spec.attention.wv, 4096, ".npy of Wv (projection=file)");
-        keys.Float("weight_scale", &m_spec.attention.weight_scale, 0.0f, 100.0f, "multiplies Wq and Wk");
-        keys.Bool("qk_norm", &m_spec.attention.qk_norm, "LayerNorm on queries and keys");
-        keys.Bool("causal", &m_spec.attention.causal, "query n sees keys 0..n only");
-        keys.Custom("seed", "0..2^63", "seed of tokens and projections", [this](const std::string& v) -> std::string {
-            char* end = nullptr;
-            const unsigned long long s = std::strtoull(v.c_str(), &end, 10);
-            if (v.empty() || *end != 0 || v[0] == '-') return "'" + v + "' is not a non-negative integer";
-            m_spec.attention.seed = s;
-            return {};
-        });
-        keys.Int64("query", &m_spec.query, 0, kMaxTokens - 1, "query token shown over the image");
-        keys.Choice("view", &m_tab, {"heatmaps", "matrix"}, "which tab is shown");
+    void DeclareFields(FieldTable& f) override {
+        const auto image = [this] { return m_spec.source == kAttentionSourceImage; };
+        const auto file = [this] { return m_spec.attention.projection == ProjectionKind::File; };
+        f.Choice("source", S::AttnSource, &m_spec.source, {{"text", S::AttnSourceText}, {"image", S::AttnSourceImage}},
+                 "tokens from text or from the image's patches")
+            .EditWith(Editor::RadioRow);
+        f.Text("text", S::AttnTextInput, &m_spec.text, static_cast<size_t>(kMaxTextBytes), "the text (source=text)")
+            .EditWith(Editor::MultilineText)
+            .VisibleWhen([image] { return !image(); });
+        f.Int("patch", S::AttnPatch, &m_spec.patch, 1, kMaxPatch, "patch size P (source=image)").VisibleWhen(image);
+        f.Int("resize", S::AttnResize, &m_spec.resize, 0, 4096, "image edge before patching (0 = own size)").VisibleWhen(image);
+        f.Bool("positions", S::AttnPositions, &m_spec.positions, "add sinusoidal positions");
+        f.Int("d_model", "d_model", &m_spec.attention.d_model, 1, kMaxTokenWidth,
+              "width of Q, K, V (= token width with identity; random and file projections: at most " + FormatExact(kAttentionMaxWidth) + ")");
+        f.Int("heads", S::BlockHeads, &m_spec.attention.heads, 1, 1 << 12, "attention heads (divide d_model)");
+        f.Choice("projection", S::AttnProjection, &m_spec.attention.projection,
+                 {{"identity", S::AttnProjIdentity}, {"random", S::AttnProjRandom}, {"file", S::AttnProjFile}}, "Q, K, V projections");
+        f.Text("wq", "Wq (.npy)", &m_spec.attention.wq, 4096, ".npy of Wq (projection=file)").VisibleWhen(file);
+        f.Text("wk", "Wk (.npy)", &m_spec.attention.wk, 4096, ".npy of Wk (projection=file)").VisibleWhen(file);
+        f.Text("wv", "Wv (.npy)", &m_spec.attention.wv, 4096, ".npy of Wv (projection=file)").VisibleWhen(file);
+        f.Float("weight_scale", S::AttnWeightScale, &m_spec.attention.weight_scale, 0.0, 100.0, "multiplies Wq and Wk")
+            .Logarithmic();
+        f.Bool("qk_norm", S::AttnQkNorm, &m_spec.attention.qk_norm, "LayerNorm on queries and keys");
+        f.Bool("causal", S::AttnCausal, &m_spec.attention.causal, "query n sees keys 0..n only");
+        f.Seed("seed", S::ConvSeed, &m_spec.attention.seed, "seed of tokens and projections");
+        // View settings: the query's slider is bounded by the tokens of the shown result, the tab
+        // bar is the view's editor.
+        f.Int("query", S::AttnQuery, &m_spec.query, 0, kMaxTokens - 1, "query token shown over the image").EditWith(Editor::None).Display();
+        f.Choice("view", S::AttnView, &m_tab, {{"heatmaps", S::AttnTabHeatmaps}, {"matrix", S::AttnTabMatrix}}, "which tab is shown")
+            .EditWith(Editor::None)
+            .Display()
+            .OnSet([this] { m_force_tab = true; });
     }
 
     void DrawContent(AppContext& context) override;
@@ -150,7 +151,6 @@ private:
     void DrawOverlay(AppContext& context, const Computed& c, ImVec2 size);
 
     AttentionPanelSpec m_spec;
-    char m_text[4096] = {};
     int m_tab = 0;
     bool m_force_tab = true;
     std::unique_ptr<LatestTask<AttentionPanelSpec, Computed>> m_task;
@@ -166,31 +166,8 @@ private:
 // [SECTION] Drawing
 
 void AttentionPanel::DrawEditors(const Computed* c) {
-    ImGui::RadioButton(Tr(S::AttnSourceText), &m_spec.source, 0);
-    ImGui::SameLine();
-    ImGui::RadioButton(Tr(S::AttnSourceImage), &m_spec.source, 1);
     const std::vector<SpecIssue> none;
-    const auto& issues = c ? c->issues : none;
-    if (m_spec.source == 0) {
-        if (ImGui::InputTextMultiline("##text", m_text, sizeof m_text, ImVec2(-1, ImGui::GetTextLineHeight() * 4))) m_spec.text = m_text;
-        SpecFieldIssues("text", issues);
-    } else {
-        SpecField(Tr(S::AttnPatch), "patch", &m_spec.patch, 1, kMaxPatch, issues);
-        SpecField(Tr(S::AttnResize), "resize", &m_spec.resize, 0, 4096, issues);
-        SpecFieldIssues("image", issues);
-    }
-    ImGui::Checkbox(Tr(S::AttnPositions), &m_spec.positions);
-    SpecField("d_model", "d_model", &m_spec.attention.d_model, 1, 1 << 16, issues);
-    SpecField(Tr(S::BlockHeads), "heads", &m_spec.attention.heads, 1, 1 << 12, issues);
-    int projection = static_cast<int>(m_spec.attention.projection);
-    const char* projections[] = {Tr(S::AttnProjIdentity), Tr(S::AttnProjRandom), Tr(S::AttnProjFile)};
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    if (ImGui::Combo(Tr(S::AttnProjection), &projection, projections, 3)) m_spec.attention.projection = static_cast<ProjectionKind>(projection);
-    for (const char* f : {"wq", "wk", "wv", "wo", "tokens", "weight_scale"}) SpecFieldIssues(f, issues);
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    ImGui::SliderFloat(Tr(S::AttnWeightScale), &m_spec.attention.weight_scale, 0.1f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic);
-    ImGui::Checkbox(Tr(S::AttnQkNorm), &m_spec.attention.qk_norm);
-    ImGui::Checkbox(Tr(S::AttnCausal), &m_spec.attention.causal);
+    DrawSpecFields(c ? c->issues : none);
     if (c && c->result) {
         const AttentionResult& r = *c->result;
         int query = static_cast<int>(std::min<std::int64_t>(m_spec.query, r.tokens - 1));
@@ -387,7 +364,6 @@ void AttentionPanel::DrawContent(AppContext& context) {
         m_task = std::make_unique<LatestTask<AttentionPanelSpec, Computed>>(*context.tasks);
         m_curves = std::make_unique<LatestTask<CurveKey, AttentionCurves>>(*context.tasks);
         m_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
-        std::snprintf(m_text, sizeof m_text, "%s", m_spec.text.c_str());
     }
     AttentionPanelSpec key = m_spec;
     key.query = 0;  // the query only changes what is drawn, not what is computed

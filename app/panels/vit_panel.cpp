@@ -62,17 +62,19 @@ public:
     }
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Int64("patch", &m_spec.patch, 1, kPatchMaxPatch, "patch size P, px");
-        keys.Int64("stride", &m_spec.stride, 1, kPatchMaxPatch, "stride S between patches, px (S = P: ViT)");
-        keys.Int64("resize", &m_spec.resize, 0, kPatchMaxSide, "square edge the image is resized to (0 = its own size)");
-        keys.Choice("fit", &m_spec.fit, {"pad", "crop"}, "when the patches do not end at the image's edge");
-        keys.Choice("order", &m_spec.order, {"chw", "hwc"}, "values inside a token: (c,y,x) as PyTorch or (y,x,c) as the notes");
-        keys.Int64("embed_dim", &m_spec.embed_dim, 1, 4096, "patch embedding width D");
-        keys.Custom("preset", "vit_b_16|vit_22b", "ViT-B/16 (P 16 at 224) or ViT-22B (P 14 at 224)", [this](const std::string& v) {
-            return ApplyPreset(v) ? std::string() : "'" + v + "' is not vit_b_16|vit_22b";
-        });
-        keys.Int64("select", &m_selected, 0, kPatchMaxTokens - 1, "the selected patch (token index)");
+    void DeclareFields(FieldTable& f) override {
+        f.Preset("preset", S::FcPreset, {{"vit_b_16", S::VitPresetB16}, {"vit_22b", S::VitPreset22B}}, &m_preset,
+                 [this](const std::string& name) { return ApplyPreset(name); },
+                 "ViT-B/16 (P 16 at 224) or ViT-22B (P 14 at 224)");
+        f.Int("resize", S::AttnResize, &m_spec.resize, 0, kPatchMaxSide, "square edge the image is resized to (0 = its own size)");
+        f.Int("patch", S::AttnPatch, &m_spec.patch, 1, kPatchMaxPatch, "patch size P, px");
+        f.Int("stride", S::VitStride, &m_spec.stride, 1, kPatchMaxPatch, "stride S between patches, px (S = P: ViT)");
+        f.Choice("fit", S::VitFit, &m_spec.fit, {{"pad", S::VitFitPad}, {"crop", S::VitFitCrop}}, "when the patches do not end at the image's edge");
+        f.Choice("order", S::VitOrder, &m_spec.order, {{"chw", S::VitOrderChw}, {"hwc", S::VitOrderHwc}},
+                 "values inside a token: (c,y,x) as PyTorch or (y,x,c) as the notes");
+        f.Int("embed_dim", S::VitEmbedDim, &m_spec.embed_dim, 1, kConvMaxChannels, "patch embedding width D (the P x P x 3 x D kernel at most " + FormatExact(kConvMaxWeights) + " weights)");
+        // A view setting, chosen by clicking a patch.
+        f.Int("select", S::VitSelect, &m_selected, 0, kPatchMaxTokens - 1, "the selected patch (token index)").EditWith(Editor::None).Display();
     }
 
     void DrawContent(AppContext& context) override;
@@ -96,6 +98,7 @@ private:
     void DrawTokens(const Computed& c, ImVec2 size, std::optional<Index> lit);
 
     VitPanelSpec m_spec;
+    std::string m_preset = "vit_b_16";  // the default spec is ViT-B/16's
     std::int64_t m_selected = 0;
     std::unique_ptr<LatestTask<VitPanelSpec, Computed>> m_task;
     std::unique_ptr<MatrixCanvas> m_canvas;
@@ -108,21 +111,8 @@ private:
 // [SECTION] Drawing
 
 void VitPanel::DrawEditors(const Computed* c) {
-    if (ImGui::Button(Tr(S::VitPresetB16))) ApplyPreset("vit_b_16");
-    if (ImGui::Button(Tr(S::VitPreset22B))) ApplyPreset("vit_22b");
     const std::vector<SpecIssue> none;
-    const auto& issues = c ? c->issues : none;
-    SpecField(Tr(S::AttnResize), "resize", &m_spec.resize, 0, kPatchMaxSide, issues);
-    SpecField(Tr(S::AttnPatch), "patch", &m_spec.patch, 1, kPatchMaxPatch, issues);
-    SpecField(Tr(S::VitStride), "stride", &m_spec.stride, 1, kPatchMaxPatch, issues);
-    const char* fits[] = {Tr(S::VitFitPad), Tr(S::VitFitCrop)};
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    ImGui::Combo(Tr(S::VitFit), &m_spec.fit, fits, 2);
-    const char* orders[] = {Tr(S::VitOrderChw), Tr(S::VitOrderHwc)};
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    ImGui::Combo(Tr(S::VitOrder), &m_spec.order, orders, 2);
-    SpecField(Tr(S::VitEmbedDim), "embed_dim", &m_spec.embed_dim, 1, 4096, issues);
-    for (const char* f : {"image", "embed_dim"}) SpecFieldIssues(f, issues);
+    DrawSpecFields(c ? c->issues : none);
     if (!c || !c->geometry) return;
     const PatchGeometry& g = *c->geometry;
     ImGui::Separator();

@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lens/patch.hpp"  // FitPatchAxis, kPatchMaxPatch
+#include "lens/patch.hpp"  // ComputePatchGrid, kPatchMaxPatch
 #include "lens/random.hpp"
 #include "swin_detail.hpp"
 
@@ -57,9 +57,8 @@ std::optional<SwinPatchGrid> ComputeSwinPatchGrid(Index image_h, Index image_w, 
     ok = InRange(issues, "image", "image width", image_w, 1, kSwinMaxImageSide) && ok;
     ok = InRange(issues, "patch", "patch", patch, 1, kPatchMaxPatch) && ok;
     if (!ok) return std::nullopt;
-    const auto h = FitPatchAxis(image_h, patch, patch, fit);
-    const auto w = FitPatchAxis(image_w, patch, patch, fit);
-    if (!h || !w) {
+    const auto grid = ComputePatchGrid(image_h, image_w, patch, patch, fit);
+    if (!grid) {
         Report(issues, "patch", "the patch (" + Num(patch) + " px) is larger than the image (" + Num(image_w) + " x " +
                                     Num(image_h) + " px)");
         return std::nullopt;
@@ -69,12 +68,12 @@ std::optional<SwinPatchGrid> ComputeSwinPatchGrid(Index image_h, Index image_w, 
     g.image_w = image_w;
     g.patch = patch;
     g.fit = fit;
-    g.grid_h = h->patches;
-    g.grid_w = w->patches;
-    g.crop_bottom = h->crop;
-    g.crop_right = w->crop;
-    g.pad_bottom = h->pad;
-    g.pad_right = w->pad;
+    g.grid_h = grid->patches_h;
+    g.grid_w = grid->patches_w;
+    g.crop_bottom = grid->h.crop;
+    g.crop_right = grid->w.crop;
+    g.pad_bottom = grid->h.pad;
+    g.pad_right = grid->w.pad;
     return g;
 }
 

@@ -69,7 +69,7 @@
 #include "lens/dense_ops.hpp"
 #include "lens/grid.hpp"
 #include "lens/spec.hpp"
-#include "lens/tokens.hpp"  // PatchFit
+#include "lens/patch.hpp"
 
 namespace lens {
 

@@ -101,6 +101,17 @@ RowMatrixF SwinStageTokens(const Image& image, const SwinGeometry& g, TaskContex
     const Index p = g.patch_grid.patch, b = Index{1} << g.stage, width = p * p * 3;
     const Index gh = g.grid_h[static_cast<size_t>(g.stage)], gw = g.grid_w[static_cast<size_t>(g.stage)];
     RowMatrixF x = RowMatrixF::Zero(gh * gw, width);
+    if (g.stage == 0) {
+        // Stage 0 is the patch grid itself: the patches as lens/patch.hpp cuts them, (y, x, c), 0..1.
+        const SwinPatchGrid& pg = g.patch_grid;
+        const auto grid = ComputePatchGrid(pg.image_h, pg.image_w, p, p, pg.fit);
+        if (grid && grid->patches_h == gh && grid->patches_w == gw && image.height == pg.image_h && image.width == pg.image_w) {
+            context.ThrowIfCancelled();
+            CutPatchTokens(image, *grid, PatchTokenFormat{FlatOrder::PositionMajor, PatchRange::Unit}, x);
+            LayerNormRows(x, kSwinMergeNormEpsilon);
+            return x;
+        }
+    }
     for (Index i = 0; i < gh; ++i) {
         context.ThrowIfCancelled();
         for (Index j = 0; j < gw; ++j) {
