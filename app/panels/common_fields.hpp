@@ -1,6 +1,8 @@
 // app/panels/common_fields.hpp: fields that several panels declare the same way.
 #pragma once
 
+#include <lens/kernels.hpp>
+
 #include "fields.hpp"
 
 namespace lens::app {
@@ -14,6 +16,16 @@ inline Field& DeclareMatrixColoring(FieldTable& f, int* coloring) {
                 "matrix colouring")
         .EditWith(Editor::Radio)
         .Display();
+}
+
+// The classic kernels (lens/kernels.hpp), in KernelChoice's order, with their labels.
+inline std::vector<ChoiceOption> KernelChoiceOptions() {
+    using i18n::S;
+    static_assert(kKernelChoices == 6);
+    const S names[] = {S::ConvKernelRandom, S::ConvKernelIdentity, S::ConvKernelBox, S::ConvKernelSharpen, S::ConvKernelSobelX, S::ConvKernelSobelY};
+    std::vector<ChoiceOption> options;
+    for (int i = 0; i < kKernelChoices; ++i) options.push_back({kKernelKeys[i], names[i]});
+    return options;
 }
 
 }  // namespace lens::app

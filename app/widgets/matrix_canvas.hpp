@@ -36,12 +36,12 @@ struct CanvasOptions {
     const char* col_title = "";          // what columns are
     float value_range = 1.0f;            // |value| mapped to the ends of the diverging map
     float legend_height = 0.0f;          // px reserved below for the legend (0 = one text line)
-    bool stretch = false;
+    bool stretch = false;                // fit both axes (rectangular entries) for very thin matrices
     // Hover text in the UI language; when empty the matrix's own (English) Describe() is used.
     std::function<std::string(Index row, Index col)> describe;
     // The hover's row and column labels in the UI language; when empty the matrix's RowLabel/ColLabel.
     std::function<std::string(Index row)> row_label;
-    std::function<std::string(Index col)> col_label;                // fit both axes (rectangular entries) for very thin matrices
+    std::function<std::string(Index col)> col_label;
 };
 
 struct CanvasHover {

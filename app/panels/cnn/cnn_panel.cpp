@@ -15,6 +15,8 @@
 // [SECTION] Layout
 #include "cnn_panel.hpp"
 
+#include "../common_fields.hpp"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdarg>
@@ -93,9 +95,9 @@ Field& CheckedInt(FieldTable& f, std::string key, Label label, std::int64_t* val
 }
 
 void CnnPanel::DeclareFields(FieldTable& f) {
-    std::vector<ChoiceOption> presets, kernels;
+    std::vector<ChoiceOption> presets;
     for (int i = 0; i < kPresetCount; ++i) presets.push_back({kPresetKeys[i], kPresetNames[i]});
-    for (int i = 0; i < kKernelCount; ++i) kernels.push_back({kKernelKeys[i], kKernelNames[i]});
+    const std::vector<ChoiceOption> kernels = KernelChoiceOptions();
     f.Preset("preset", S::FcPreset, presets, &m_preset, [this](const std::string& key) { return ApplyPreset(key); },
              "load a stack (apply before other keys)");
     // The layer text as typed (the analysis parses it live; its errors point into it). From the
@@ -133,7 +135,7 @@ void CnnPanel::DeclareFields(FieldTable& f) {
     f.Choice("kernel", S::ConvApplyKernel, &m_kernel, kernels, "weights of the feature maps' convolutions").Display();
     f.Int("seed", S::CnnKernelSeed, &m_seed, 0, std::numeric_limits<std::int64_t>::max(), "seed of the random weights")
         .Display()
-        .VisibleWhen([this] { return m_kernel == static_cast<int>(KernelChoice::Seeded); });
+        .VisibleWhen([this] { return m_kernel == static_cast<int>(lens::KernelChoice::Seeded); });
     f.Choice("view", Label(), &m_view, {{"features", S::CnnTabFeatures}, {"chart", S::CnnTabChart}}, "which tab is shown")
         .EditWith(Editor::None)
         .Display();

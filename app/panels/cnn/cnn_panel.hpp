@@ -38,11 +38,6 @@ constexpr S kPresetNames[] = {S::CnnPresetNotes, S::CnnPresetVgg16, S::CnnPreset
                               S::CnnPresetHybrid};
 constexpr int kPresetCount = 5;
 
-enum class KernelChoice { Seeded = 0, Identity, Box, Sharpen, SobelX, SobelY };
-constexpr const char* kKernelKeys[] = {"random", "identity", "box", "sharpen", "sobel_x", "sobel_y"};
-constexpr S kKernelNames[] = {S::ConvKernelRandom, S::ConvKernelIdentity, S::ConvKernelBox,
-                              S::ConvKernelSharpen, S::ConvKernelSobelX, S::ConvKernelSobelY};
-constexpr int kKernelCount = 6;
 
 constexpr Index kMaxInputSide = kCnnLessonMaxInputSide;
 // Feature maps run on the worker thread within the lesson's budgets (lens/lessons/cnn_lesson.hpp).
