@@ -17,22 +17,12 @@
 #include <random>
 
 #include "operator_checks.hpp"
+#include "random_image.hpp"
 
 namespace lens {
 namespace {
 
 // [SECTION] Helpers
-
-Image RandomImage(std::mt19937_64& rng, int width, int height) {
-    Image image;
-    image.width = width;
-    image.height = height;
-    image.source_channels = 3;
-    image.name = "random";
-    image.rgb.resize(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
-    for (auto& b : image.rgb) b = static_cast<std::uint8_t>(rng() & 0xFF);
-    return image;
-}
 
 bool Has(const std::vector<SpecIssue>& issues, const std::string& field, const std::string& words) {
     for (const auto& issue : issues) {

@@ -9,19 +9,10 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include "../random_image.hpp"
 
 namespace lens {
 namespace {
-
-Image RandomImage(std::mt19937_64& rng, int width, int height) {
-    Image image;
-    image.width = width;
-    image.height = height;
-    image.rgb.resize(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
-    std::uniform_int_distribution<int> byte(0, 255);
-    for (auto& b : image.rgb) b = static_cast<std::uint8_t>(byte(rng));
-    return image;
-}
 
 // Naive attention in double from the tokens and the weights (an empty matrix is the identity).
 struct Naive {

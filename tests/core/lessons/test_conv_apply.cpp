@@ -16,23 +16,12 @@
 #include <random>
 
 #include "lens/figures.hpp"
+#include "../random_image.hpp"
 
 namespace lens {
 namespace {
 
 // [SECTION] Independent references
-
-// A w x h image of random bytes.
-Image RandomImage(std::mt19937_64& rng, int w, int h) {
-    Image image;
-    image.width = w;
-    image.height = h;
-    image.source_channels = 3;
-    image.rgb.resize(static_cast<size_t>(w) * static_cast<size_t>(h) * 3);
-    std::uniform_int_distribution<int> byte(0, 255);
-    for (auto& v : image.rgb) v = static_cast<std::uint8_t>(byte(rng));
-    return image;
-}
 
 // PyTorch's Conv2d (no bias) on a C,H,W tensor, padding resolved here on purpose.
 std::vector<float> NaiveConv(const ConvSpec& s, const std::vector<float>& w, const std::vector<float>& x) {

@@ -6,19 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include "../random_image.hpp"
 
 namespace lens {
 namespace {
-
-Image RandomImage(std::mt19937_64& rng, int width, int height) {
-    Image image;
-    image.width = width;
-    image.height = height;
-    image.rgb.resize(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
-    std::uniform_int_distribution<int> byte(0, 255);
-    for (auto& b : image.rgb) b = static_cast<std::uint8_t>(byte(rng));
-    return image;
-}
 
 // Pixel (y, x, c) of the image or 0 past it, as 0..1.
 float PixelOrZero(const Image& image, Index y, Index x, Index c) {
