@@ -23,6 +23,7 @@
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
 #include "../widgets/spec_editor.hpp"
+#include "common_fields.hpp"
 #include "panel.hpp"
 
 namespace lens::app {
@@ -33,12 +34,8 @@ using i18n::Tr;
 
 // [SECTION] Spec, presets and keys
 
-constexpr const char* kPresetKeys[] = {"conv1d_256_k3", "conv1d_256_c64", "conv2d_256_c64", "depthwise", "pointwise", "small"};
-constexpr S kPresetNames[] = {S::ConvPreset1d, S::ConvPreset1dC64, S::ConvPreset2d, S::ConvPresetDepthwise,
-                              S::ConvPresetPointwise, S::ConvPresetSmall};
-
-constexpr S kKernelNames[] = {S::ConvKernelRandom, S::ConvKernelIdentity, S::ConvKernelBox,
-                              S::ConvKernelSharpen, S::ConvKernelSobelX, S::ConvKernelSobelY};
+// The padding key's words after the integer form, in PaddingMode order (Explicit is the integer).
+constexpr const char* kPaddingWords[] = {"", "valid", "same", "full"};
 
 // matrix.mtx is written only up to this many non-zeros (the issue's limit).
 constexpr Count kMtxBudget = 5'000'000;
@@ -88,15 +85,10 @@ public:
     }
     float Progress() const override { return m_apply && m_apply->Busy() ? m_apply->Progress() : 0.5f; }
 
-    std::string ValidateKeys() override {
-        SyncSpecFromKeys();
-        auto issues = Validate(m_spec);
-        return JoinIssues(issues);
-    }
+    std::string ValidateKeys() override { return JoinIssues(Validate(m_spec)); }
 
     void Export(AppContext& context, ExportSink& sink) override {
         Panel::Export(context, sink);
-        SyncSpecFromKeys();
         auto op = ConvOperator::Create(m_spec);
         if (!op) return;
         VisitFigures(*op, sink);
@@ -109,118 +101,103 @@ public:
     }
 
 protected:
-    void BindKeys(KeyTable& keys) override {
-        keys.Custom("preset", "conv1d_256_k3|conv1d_256_c64|conv2d_256_c64|depthwise|pointwise|small",
-                    "load one of the notes' cases (apply before other keys)", [this](const std::string& value) -> std::string {
-                        if (!FindConvPreset(value)) return "'" + value + "' is not a preset";
-                        ApplyPreset(value);
-                        return {};
-                    });
-        keys.Custom("dims", "1..2", "1-D or 2-D convolution (1 sets in_h and kernel_h to 1)", [this](const std::string& value) -> std::string {
-            if (value != "1" && value != "2") return "'" + value + "' is not 1 or 2";
-            SetDims(value == "1" ? 1 : 2);
-            return {};
-        });
-        keys.Int64("in_h", &m_in_h, 1, kMaxSide, "input height (1 for 1-D)");
-        keys.Int64("in_w", &m_in_w, 1, kMaxSide, "input width (1-D: length)");
-        keys.Int64("in_channels", &m_in_channels, 1, kMaxChannels, "input channels");
-        keys.Int64("out_channels", &m_out_channels, 1, kMaxChannels, "output channels");
-        keys.Int64("kernel_h", &m_kernel_h, 1, kMaxKernel, "kernel height (1 for 1-D)");
-        keys.Int64("kernel_w", &m_kernel_w, 1, kMaxKernel, "kernel width");
-        keys.Int64("stride", &m_stride, 1, kMaxKernel, "stride, both axes");
-        keys.Custom("padding", "integer|valid|same|full", "zeros per side, or PyTorch's 'valid'/'same', or 'full'",
-                    [this](const std::string& value) -> std::string {
-                        if (value == "valid") m_padding_mode = 1;
-                        else if (value == "same") m_padding_mode = 2;
-                        else if (value == "full") m_padding_mode = 3;
-                        else {
-                            char* end = nullptr;
-                            const long long p = std::strtoll(value.c_str(), &end, 10);
-                            if (value.empty() || *end != 0 || p < 0 || p > kMaxKernel)
-                                return "'" + value + "' is not valid|same|full or an integer 0.." + std::to_string(kMaxKernel);
-                            m_padding_mode = 0;
-                            m_padding = p;
-                        }
-                        return {};
-                    });
-        keys.Int64("dilation", &m_dilation, 1, kMaxKernel, "spacing between kernel taps");
-        keys.Int64("groups", &m_groups, 1, kMaxChannels, "1 = full convolution; in_channels = depth-wise");
-        keys.Bool("bias", &m_bias, "add a bias per output channel (outside the matrix)");
-        keys.Choice("order", &m_order, {"channel_major", "position_major"}, "how tensors are flattened");
-        keys.Int64("seed", &m_seed, 0, std::numeric_limits<std::int64_t>::max(), "seed of the random weights");
-        keys.Choice("color", &m_coloring, {"structure", "parameter", "value"}, "matrix colouring");
-        keys.Choice("view", &m_tab, {"matrix", "apply"}, "which tab is shown");
-        keys.Choice("kernel", &m_kernel, {"random", "identity", "box", "sharpen", "sobel_x", "sobel_y"},
-                    "weights used when applying to the image");
-        keys.Float("zoom", &m_zoom, 0.0f, 200.0f, "pixels per matrix entry (0 = fit the whole matrix)");
-        keys.Int64("focus_row", &m_focus_row, 0, std::numeric_limits<std::int64_t>::max(), "row to centre when zoom > 0");
-        keys.Int64("focus_col", &m_focus_col, 0, std::numeric_limits<std::int64_t>::max(), "column to centre when zoom > 0");
+    void DeclareFields(FieldTable& f) override {
+        f.Preset("preset", S::FcPreset,
+                 {{"conv1d_256_k3", S::ConvPreset1d}, {"conv1d_256_c64", S::ConvPreset1dC64}, {"conv2d_256_c64", S::ConvPreset2d},
+                  {"depthwise", S::ConvPresetDepthwise}, {"pointwise", S::ConvPresetPointwise}, {"small", S::ConvPresetSmall}},
+                 &m_preset, [this](const std::string& key) { return ApplyPreset(key); },
+                 "load one of the notes' cases (apply before other keys)");
+        f.Choice("dims", "dims", &m_spec.dims, {{"1", "1-D", 1}, {"2", "2-D", 2}},
+                 "1-D or 2-D convolution (1 sets in_h and kernel_h to 1)")
+            .EditWith(Editor::RadioRow)
+            .OnSet([this] { DimsChanged(); });
+        auto two_d = [this] { return m_spec.dims == 2; };
+        f.Int("in_h", S::ConvInH, &m_spec.in_h, 1, kConvMaxSide, "input height (1 for 1-D)").VisibleWhen(two_d);
+        // Labelled "length" in 1-D (DrawEditors switches the label).
+        f.Int("in_w", S::ConvInW, &m_spec.in_w, 1, kConvMaxSide, "input width (1-D: length)");
+        f.Int("in_channels", S::ConvInChannels, &m_spec.in_channels, 1, kConvMaxChannels, "input channels");
+        f.Int("out_channels", S::ConvOutChannels, &m_spec.out_channels, 1, kConvMaxChannels, "output channels");
+        f.Int("kernel_h", S::ConvKernelH, &m_spec.kernel_h, 1, kConvMaxKernel, "kernel height (1 for 1-D)").VisibleWhen(two_d);
+        f.Int("kernel_w", S::ConvKernelW, &m_spec.kernel_w, 1, kConvMaxKernel, "kernel width");
+        f.Int("stride", S::ConvStride, &m_spec.stride, 1, kConvMaxKernel, "stride, both axes");
+        // Mode and zeros in one key; its editor (a combo, and the zeros for an integer) is DrawPadding.
+        Field& padding = f.Custom("padding", "integer|valid|same|full", "zeros per side, or PyTorch's 'valid'/'same', or 'full'",
+                                  [this](const std::string& value) { return SetPadding(value); });
+        padding.get_text = [this] {
+            return m_spec.padding_mode == PaddingMode::Explicit ? std::to_string(m_spec.padding)
+                                                                : std::string(kPaddingWords[static_cast<int>(m_spec.padding_mode)]);
+        };
+        f.Int("dilation", S::ConvDilation, &m_spec.dilation, 1, kConvMaxKernel, "spacing between kernel taps");
+        f.Int("groups", S::ConvGroups, &m_spec.groups, 1, kConvMaxChannels, "1 = full convolution; in_channels = depth-wise");
+        f.Bool("bias", S::ConvBias, &m_spec.bias, "add a bias per output channel (outside the matrix)");
+        f.Choice("order", S::ConvOrder, &m_spec.order,
+                 {{"channel_major", S::ConvOrderChannel, static_cast<std::int64_t>(FlatOrder::ChannelMajor)},
+                  {"position_major", S::ConvOrderPosition, static_cast<std::int64_t>(FlatOrder::PositionMajor)}},
+                 "how tensors are flattened");
+        // 0..2^63-1 as before (not Seed's 0..2^64-1).
+        f.Int("seed", S::ConvSeed, &m_spec.seed, 0, std::numeric_limits<std::int64_t>::max(), "seed of the random weights");
+        DeclareMatrixColoring(f, &m_coloring);
+        f.Choice("view", S::ConvTabMatrix, &m_tab, {{"matrix", S::ConvTabMatrix}, {"apply", S::ConvTabApply}}, "which tab is shown")
+            .EditWith(Editor::None)
+            .Display();
+        f.Choice("kernel", S::ConvApplyKernel, &m_kernel,
+                 {{"random", S::ConvKernelRandom}, {"identity", S::ConvKernelIdentity}, {"box", S::ConvKernelBox},
+                  {"sharpen", S::ConvKernelSharpen}, {"sobel_x", S::ConvKernelSobelX}, {"sobel_y", S::ConvKernelSobelY}},
+                 "weights used when applying to the image")
+            .EditWith(Editor::RadioRow)
+            .Display();
+        f.Float("zoom", "zoom", &m_zoom, 0.0, 200.0, "pixels per matrix entry (0 = fit the whole matrix)").EditWith(Editor::None).Display();
+        f.Int("focus_row", "focus_row", &m_focus_row, 0, std::numeric_limits<std::int64_t>::max(), "row to centre when zoom > 0")
+            .EditWith(Editor::None)
+            .Display();
+        f.Int("focus_col", "focus_col", &m_focus_col, 0, std::numeric_limits<std::int64_t>::max(), "column to centre when zoom > 0")
+            .EditWith(Editor::None)
+            .Display();
     }
 
     void DrawContent(AppContext& context) override;
 
 private:
-    static constexpr std::int64_t kMaxSide = 1 << 20;
-    static constexpr std::int64_t kMaxChannels = 1 << 16;
-    static constexpr std::int64_t kMaxKernel = 1024;
-
-    void ApplyPreset(const std::string& key) {
+    bool ApplyPreset(const std::string& key) {
         auto spec = FindConvPreset(key);
-        if (!spec) return;
-        m_dims = spec->dims;
-        m_in_h = spec->in_h;
-        m_in_w = spec->in_w;
-        m_in_channels = spec->in_channels;
-        m_out_channels = spec->out_channels;
-        m_kernel_h = spec->kernel_h;
-        m_kernel_w = spec->kernel_w;
-        m_stride = spec->stride;
-        m_padding_mode = static_cast<int>(spec->padding_mode);
-        m_padding = spec->padding;
-        m_dilation = spec->dilation;
-        m_groups = spec->groups;
-        m_bias = spec->bias;
-        m_order = static_cast<int>(spec->order);
-        m_seed = static_cast<std::int64_t>(spec->seed);
+        if (!spec) return false;
+        m_spec = *spec;
+        m_dims_shown = m_spec.dims;
         m_preset = key;
         // Shared-weight hues read entry by entry; zoomed out over millions of entries every pixel
         // mixes weights, so the big cases open on structure (density).
         m_coloring = key == "small" ? 1 : 0;
-        SyncSpecFromKeys();
+        return true;
     }
 
-    // Switching to 1-D sets the height and the kernel height to 1 (a 1-D spec with either != 1 is
-    // refused); switching back restores the 2-D values they had.
-    void SetDims(int dims) {
-        if (dims == m_dims) return;
-        if (dims == 1) {
-            m_saved_in_h = m_in_h;
-            m_saved_kernel_h = m_kernel_h;
-            m_in_h = m_kernel_h = 1;
+    // After dims is set: switching to 1-D sets the height and the kernel height to 1 (a 1-D spec
+    // with either != 1 is refused); switching back restores the 2-D values they had.
+    void DimsChanged() {
+        if (m_spec.dims == m_dims_shown) return;
+        if (m_spec.dims == 1) {
+            m_saved_in_h = m_spec.in_h;
+            m_saved_kernel_h = m_spec.kernel_h;
+            m_spec.in_h = m_spec.kernel_h = 1;
         } else {
-            m_in_h = m_saved_in_h;
-            m_kernel_h = m_saved_kernel_h;
+            m_spec.in_h = m_saved_in_h;
+            m_spec.kernel_h = m_saved_kernel_h;
         }
-        m_dims = dims;
+        m_dims_shown = m_spec.dims;
     }
 
-    // The editors and keys write plain fields; the spec is derived from them.
-    void SyncSpecFromKeys() {
-        m_spec.dims = m_dims;
-        m_spec.in_h = m_in_h;
-        m_spec.in_w = m_in_w;
-        m_spec.in_channels = m_in_channels;
-        m_spec.out_channels = m_out_channels;
-        m_spec.kernel_h = m_kernel_h;
-        m_spec.kernel_w = m_kernel_w;
-        m_spec.stride = m_stride;
-        m_spec.padding_mode = static_cast<PaddingMode>(m_padding_mode);
-        m_spec.padding = m_padding;
-        m_spec.dilation = m_dilation;
-        m_spec.groups = m_groups;
-        m_spec.bias = m_bias;
-        m_spec.order = static_cast<FlatOrder>(m_order);
-        m_spec.seed = static_cast<std::uint64_t>(m_seed);
+    // The padding key: an integer 0..1024 (zeros per side) or valid|same|full.
+    std::string SetPadding(const std::string& value) {
+        for (int mode = 1; mode < 4; ++mode)
+            if (value == kPaddingWords[mode]) {
+                m_spec.padding_mode = static_cast<PaddingMode>(mode);
+                return {};
+            }
+        std::int64_t p = 0;
+        if (!ParseStrictInteger(value, &p) || p < 0 || p > kConvMaxKernel)
+            return "'" + value + "' is not valid|same|full or an integer 0.." + std::to_string(kConvMaxKernel);
+        m_spec.padding_mode = PaddingMode::Explicit;
+        m_spec.padding = p;
+        return {};
     }
 
     // [SECTION] Building the operator (memoised on the spec)
@@ -252,17 +229,12 @@ private:
     void DrawMatrixTab(AppContext& context, const Built& built, ImVec2 avail);
     void DrawApplyTab(AppContext& context, const Built& built, ImVec2 avail);
     void DrawLinkedGrids(const ConvOperator& op, ImVec2 size);
-    bool FieldInt64(const char* label, const char* field, std::int64_t* value, std::int64_t min, std::int64_t max,
-                    const std::vector<SpecIssue>& issues);
+    void DrawPadding(Field& field, const std::vector<SpecIssue>& issues);
 
-    // Editable fields (bound to keys), and the derived spec.
-    int m_dims = 2;
-    std::int64_t m_in_h = 8, m_in_w = 8, m_in_channels = 1, m_out_channels = 1, m_kernel_h = 3, m_kernel_w = 3;
-    std::int64_t m_stride = 1, m_padding = 0, m_dilation = 1, m_groups = 1, m_seed = 1;
+    // The spec the fields edit, and the view settings.
+    ConvSpec m_spec;
+    int m_dims_shown = 2;                                 // the dims the editors last switched to
     std::int64_t m_saved_in_h = 8, m_saved_kernel_h = 3;  // the 2-D values while 1-D is chosen
-    int m_padding_mode = 0;
-    bool m_bias = false;
-    int m_order = 0;
     int m_coloring = 1;
     int m_tab = 0;
     int m_kernel = 0;
@@ -270,7 +242,6 @@ private:
     float m_applied_zoom = -1.0f;
     std::int64_t m_focus_row = 0, m_focus_col = 0;
     std::string m_preset;
-    ConvSpec m_spec;
 
     Memo<ConvSpec, Built> m_built;
     std::unique_ptr<MatrixCanvas> m_canvas, m_im2col_canvas;
@@ -280,54 +251,35 @@ private:
     bool m_force_tab = true;                      // select m_tab's tab at the next frame (keys, start-up)
 };
 
-bool ConvPanel::FieldInt64(const char* label, const char* field, std::int64_t* value, std::int64_t min, std::int64_t max,
-                           const std::vector<SpecIssue>& issues) {
-    const bool changed = SpecField(label, field, value, min, max, issues);
-    if (changed) m_preset.clear();
-    return changed;
-}
-
+// The spec fields in declaration order; padding's mode combo and zeros are drawn by hand.
 void ConvPanel::DrawEditors(const Built& built) {
     const auto& issues = built.issues;
-    int preset_index = -1;
-    for (int i = 0; i < 6; ++i)
-        if (m_preset == kPresetKeys[i]) preset_index = i;
-    ImGui::SetNextItemWidth(-1);
-    if (ImGui::BeginCombo("##preset", preset_index >= 0 ? Tr(kPresetNames[preset_index]) : Tr(S::ConvPresetCustom))) {
-        for (int i = 0; i < 6; ++i)
-            if (ImGui::Selectable(Tr(kPresetNames[i]), i == preset_index)) ApplyPreset(kPresetKeys[i]);
-        ImGui::EndCombo();
+    FieldTable& fields = Fields();
+    fields.Find("in_w")->label = m_spec.dims == 2 ? S::ConvInW : S::ConvLength;
+    for (Field& field : fields.All()) {
+        if (field.display) continue;
+        if (field.key == "padding") DrawPadding(field, issues);
+        else DrawFieldEditor(fields, field, issues);
     }
-    if (ImGui::RadioButton("1-D", m_dims == 1)) SetDims(1);
-    ImGui::SameLine();
-    if (ImGui::RadioButton("2-D", m_dims == 2)) SetDims(2);
-    if (m_dims == 2) FieldInt64(Tr(S::ConvInH), "in_h", &m_in_h, 1, kMaxSide, issues);
-    FieldInt64(m_dims == 2 ? Tr(S::ConvInW) : Tr(S::ConvLength), "in_w", &m_in_w, 1, kMaxSide, issues);
-    FieldInt64(Tr(S::ConvInChannels), "in_channels", &m_in_channels, 1, kMaxChannels, issues);
-    FieldInt64(Tr(S::ConvOutChannels), "out_channels", &m_out_channels, 1, kMaxChannels, issues);
-    if (m_dims == 2) FieldInt64(Tr(S::ConvKernelH), "kernel_h", &m_kernel_h, 1, kMaxKernel, issues);
-    FieldInt64(Tr(S::ConvKernelW), "kernel_w", &m_kernel_w, 1, kMaxKernel, issues);
-    FieldInt64(Tr(S::ConvStride), "stride", &m_stride, 1, kMaxKernel, issues);
-    const char* modes[] = {Tr(S::ConvPadExplicit), "valid", "same", "full"};
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-    if (ImGui::Combo(Tr(S::ConvPaddingMode), &m_padding_mode, modes, 4)) m_preset.clear();
-    if (m_padding_mode == 0) FieldInt64(Tr(S::ConvPadding), "padding", &m_padding, 0, kMaxKernel, issues);
-    else SpecFieldIssues("padding", issues);
-    FieldInt64(Tr(S::ConvDilation), "dilation", &m_dilation, 1, kMaxKernel, issues);
-    FieldInt64(Tr(S::ConvGroups), "groups", &m_groups, 1, kMaxChannels, issues);
-    if (ImGui::Checkbox(Tr(S::ConvBias), &m_bias)) m_preset.clear();
-    const char* orders[] = {Tr(S::ConvOrderChannel), Tr(S::ConvOrderPosition)};
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
-    ImGui::Combo(Tr(S::ConvOrder), &m_order, orders, 2);
-    FieldInt64(Tr(S::ConvSeed), "seed", &m_seed, 0, std::numeric_limits<std::int64_t>::max(), issues);
     // Issues about fields with no editor of their own (sizes overflowing, kernel vs input).
     for (const auto& issue : issues) {
-        static const char* kEdited[] = {"in_h", "in_w", "in_channels", "out_channels", "kernel_h", "kernel_w", "stride",
-                                        "padding", "dilation", "groups", "seed"};
-        bool edited = std::any_of(std::begin(kEdited), std::end(kEdited), [&](const char* f) { return issue.field == f; });
-        if (!edited) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s: %s", issue.field.c_str(), issue.message.c_str());
+        const Field* field = fields.Find(issue.field);
+        if (!field || (field->editor == Editor::None && field->key != "padding") || !field->Visible())
+            ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s: %s", issue.field.c_str(), issue.message.c_str());
     }
     if (!issues.empty() && built.op) ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "%s", Tr(S::ConvShowingLastValid));
+}
+
+void ConvPanel::DrawPadding(Field& field, const std::vector<SpecIssue>& issues) {
+    const char* modes[] = {Tr(S::ConvPadExplicit), kPaddingWords[1], kPaddingWords[2], kPaddingWords[3]};
+    int mode = static_cast<int>(m_spec.padding_mode);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    if (ImGui::Combo(Tr(S::ConvPaddingMode), &mode, modes, 4)) {
+        m_spec.padding_mode = static_cast<PaddingMode>(mode);
+        Fields().Edited(field);
+    }
+    if (m_spec.padding_mode != PaddingMode::Explicit) SpecFieldIssues("padding", issues);
+    else if (SpecField(Tr(S::ConvPadding), "padding", &m_spec.padding, 0, kConvMaxKernel, issues)) Fields().Edited(field);
 }
 
 void ConvPanel::DrawStats(const ConvOperator& op) {
@@ -554,10 +506,8 @@ void ConvPanel::DrawMatrixTab(AppContext& context, const Built& built, ImVec2 av
 
 void ConvPanel::DrawApplyTab(AppContext& context, const Built& built, ImVec2 avail) {
     ImGui::TextUnformatted(Tr(S::ConvApplyKernel));
-    for (int i = 0; i < 6; ++i) {
-        ImGui::SameLine();
-        ImGui::RadioButton(Tr(kKernelNames[i]), &m_kernel, i);
-    }
+    ImGui::SameLine();
+    DrawFieldEditor(Fields(), *Fields().Find("kernel"), {});
     ApplyKey key{built.op->Spec(), context.image_version, m_kernel};
     auto image = context.image;
     m_apply->Request(key, [key, image](TaskContext& task) {
@@ -632,16 +582,12 @@ void ConvPanel::DrawContent(AppContext& context) {
         m_im2col_canvas = std::make_unique<MatrixCanvas>(*context.tasks);
         m_apply = std::make_unique<LatestTask<ApplyKey, ConvApplyResult>>(*context.tasks);
     }
-    SyncSpecFromKeys();
     const Built& built = Build();
 
     BeginEditorColumn(19);
     DrawEditors(built);
     ImGui::Separator();
-    ImGui::TextUnformatted(Tr(S::ConvColorBy));
-    ImGui::RadioButton(Tr(S::ConvColorStructure), &m_coloring, 0);
-    ImGui::RadioButton(Tr(S::ConvColorParameter), &m_coloring, 1);
-    ImGui::RadioButton(Tr(S::ConvColorValue), &m_coloring, 2);
+    DrawFieldEditor(Fields(), *Fields().Find("color"), {});
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("%s", Tr(S::ConvColorHint));
     ImGui::PopStyleColor();
