@@ -26,6 +26,7 @@
 #include "gfx/frame.hpp"
 #include "gfx/framebuffer.hpp"
 #include "panels/panel.hpp"
+#include "session_ui.hpp"
 #include "platform/window.hpp"
 #include "ui_style.hpp"
 #include "widgets/file_browser.hpp"
@@ -144,6 +145,15 @@ struct App::Impl {
     std::optional<PendingExport> pending_export;
 
     Panel& CurrentPanel() { return *panels[static_cast<size_t>(current)]; }
+    // Sessions, undo / redo, copy as command line, pin and compare (session_ui.hpp).
+    SessionUi session_ui;
+    SessionHost Host() {
+        return SessionHost{panels, current, context, [this](const std::string& path) { return LoadImage(path) == ImageError::None; },
+                           [this](const std::string& message, bool error) {
+                               status = message;
+                               status_is_error = error;
+                           }};
+    }
     // Opens the file browser in the current image's folder.
     void OpenBrowser() { browser.Open(context.image ? fs::path(context.image->path).parent_path().string() : std::string()); }
 
@@ -236,6 +246,26 @@ int App::Prepare(const AppOptions& options) {
         }
         s.current = static_cast<int>(it - s.panels.begin());
     }
+    // A session (--session FILE) first: its panel, fields, image and language, each skipped with a
+    // message when unusable; the command line's own options and keys then apply on top.
+    std::string session_image;
+    std::optional<i18n::Language> session_language;
+    if (!options.session_path.empty()) {
+        Session session;
+        std::vector<std::string> warnings;
+        std::string error;
+        if (!ReadSessionFile(options.session_path, &session, &warnings, &error)) {
+            std::fprintf(stderr, "matrixlens: --session: %s\n", error.c_str());
+            return kExitInputUnusable;
+        }
+        const int chosen = s.current;
+        SessionHost host = s.Host();
+        for (auto& message : ApplySession(session, host, false)) warnings.push_back(std::move(message));
+        if (!options.panel.empty()) s.current = chosen;
+        for (const auto& message : warnings) std::fprintf(stderr, "matrixlens: --session: %s\n", message.c_str());
+        session_image = session.image;
+        if (i18n::Language language; i18n::ParseLanguageCode(session.language, &language)) session_language = language;
+    }
     // Presets first, then the other keys in command-line order (FieldTable::SetAll).
     if (std::string error; !s.CurrentPanel().Fields().SetAll(options.sets, &error)) {
         std::fprintf(stderr, "matrixlens: --set: %s\n", error.c_str());
@@ -252,12 +282,16 @@ int App::Prepare(const AppOptions& options) {
     i18n::Language language = i18n::Language::English;
     if (options.language) {
         language = *options.language;
+    } else if (session_language) {
+        language = *session_language;
     } else if (options.screenshot_path.empty() && options.export_dir.empty()) {
         language = LoadRememberedLanguage().value_or(i18n::Language::English);
     }
     i18n::SetLanguage(language);
 
-    const std::string image_path = options.image_path.empty() ? AssetsDirectory() + "/astronaut.png" : options.image_path;
+    const std::string image_path = !options.image_path.empty() ? options.image_path
+                                   : !session_image.empty()     ? session_image
+                                                                : AssetsDirectory() + "/astronaut.png";
     if (s.LoadImage(image_path) != ImageError::None) {
         std::fprintf(stderr, "matrixlens: %s\n", s.status.c_str());
         return kExitInputUnusable;
@@ -269,6 +303,21 @@ int App::Prepare(const AppOptions& options) {
     }
     s.status = Tr(S::StatusReady);
     s.context.tasks = &s.tasks;
+    return kExitOk;
+}
+
+int App::SaveSession(const std::string& path) {
+    Impl& s = *m_impl;
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+        std::fprintf(stderr, "matrixlens: %s already exists; not overwriting it\n", path.c_str());
+        return kExitOutputFailed;
+    }
+    std::string error;
+    if (!WriteSessionFile(path, CaptureSession(s.Host()), &error)) {
+        std::fprintf(stderr, "matrixlens: --save-session: %s\n", error.c_str());
+        return kExitOutputFailed;
+    }
     return kExitOk;
 }
 
@@ -351,8 +400,15 @@ void App::Impl::DrawMenuBar(bool interactive) {
         if (ImGui::MenuItem(Tr(S::MenuOpenImage), "Ctrl+O")) OpenBrowser();
         if (ImGui::MenuItem(Tr(S::MenuExportFigure), "Ctrl+E")) export_dialog = true;
         ImGui::Separator();
+        SessionHost host = Host();
+        session_ui.DrawFileMenuItems(host);
+        ImGui::Separator();
         if (ImGui::MenuItem(Tr(S::MenuQuit), "Ctrl+Q")) quit = true;
         ImGui::EndMenu();
+    }
+    {
+        SessionHost host = Host();
+        session_ui.DrawEditMenu(host);
     }
     if (ImGui::BeginMenu(Tr(S::MenuView))) {
         for (int i = 0; i < static_cast<int>(panels.size()); ++i)
@@ -468,6 +524,10 @@ void App::Impl::Frame(bool interactive) {
         ImGui::EndGroup();
     }
     ImGui::End();
+    if (interactive) {
+        SessionHost host = Host();
+        session_ui.EndFrame(host);
+    }
 
     // Status bar.
     ImGui::SetNextWindowPos(ImVec2(0, display.y - status_height));

@@ -32,6 +32,7 @@ struct AppOptions {
     std::string export_dir;                                  // non-empty: write stats.json + .npy
     std::string figure_path;                                 // non-empty: write the panel's figure PNG (as File > Export figure) and exit
     std::string hover;                                       // "x,y": simulated pointer for screenshots
+    std::string session_path;                                // --session FILE: restore before --set
 };
 
 class App {
@@ -44,6 +45,8 @@ public:
     // Validates the options without touching GL (panel, keys, image). Returns kExitOk or an exit
     // code, with the message printed to stderr.
     int Prepare(const AppOptions& options);
+    // Writes every panel's fields, the image and the language as a session file (no GL needed).
+    int SaveSession(const std::string& path);
     // Writes the export directory (no GL needed).
     int ExportNumbers();
     // Opens the window (hidden for screenshots), renders, and returns the exit code.

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
     cli.add_option("--export", options.export_dir, "write the panel's numbers (stats.json) and arrays (.npy) into DIR");
     cli.add_option("--figure", options.figure_path,
                    "write the panel's figure as PNG (as File > Export figure; --scale 1, 2 or 4), never overwriting");
+    std::string save_session;
+    cli.add_option("--session", options.session_path, "restore a saved session (every panel's settings, image, language) before --set");
+    cli.add_option("--save-session", save_session, "write the state (after --session and --set) as a session file, never overwriting");
     cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
     cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
     cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");
@@ -90,6 +93,10 @@ int main(int argc, char** argv) {
 
     App app;
     if (int code = app.Prepare(options); code != kExitOk) return code;
+    if (!save_session.empty()) {
+        if (int code = app.SaveSession(save_session); code != kExitOk) return code;
+        if (options.export_dir.empty() && options.screenshot_path.empty() && options.figure_path.empty()) return kExitOk;
+    }
     if (!options.export_dir.empty()) {
         if (int code = app.ExportNumbers(); code != kExitOk) return code;
         if (options.screenshot_path.empty() && options.figure_path.empty()) return kExitOk;  // numbers only: no window

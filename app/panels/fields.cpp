@@ -286,7 +286,11 @@ bool FieldTable::Has(const std::string& key) const {
 bool FieldTable::Set(const std::string& key, const std::string& value, std::string* error) {
     if (Field* field = Find(key)) {
         std::string message = field->Set(value);
-        if (message.empty()) return true;
+        if (message.empty()) {
+            // A key set after a preset makes the state custom, as an edit in the editor does.
+            if (!field->display && !field->preset && m_preset_current) m_preset_current->clear();
+            return true;
+        }
         if (error) *error = "key '" + key + "': " + message;
         return false;
     }

@@ -189,6 +189,7 @@ public:
     bool Has(const std::string& key) const;
     Field* Find(const std::string& key);
     std::vector<Field>& All() { return m_fields; }
+    const std::vector<Field>& All() const { return m_fields; }
     // Called by an editor after a user edit of `field` (clears the preset unless it is a display field).
     void Edited(Field& field);
     // The fields as the `--set` command-line arguments that reproduce the current state.

@@ -181,6 +181,8 @@ TEST(FieldTable, PresetsApplyBeforeOtherKeysWhateverTheOrder) {
     ASSERT_TRUE(fields.SetAll({{"width", "7"}, {"preset", "big"}}, &error)) << error;
     EXPECT_EQ(spec.width, 7) << "the explicit key wins over the preset typed after it";
     EXPECT_EQ(spec.depth, 10);
+    EXPECT_EQ(preset, "") << "a key set after the preset makes the state custom";
+    ASSERT_TRUE(fields.SetAll({{"preset", "big"}}, &error)) << error;
     EXPECT_EQ(preset, "big");
     // An out-of-range key is refused even when a preset follows it on the command line.
     EXPECT_FALSE(fields.SetAll({{"width", "2049"}, {"preset", "small"}}, &error));
