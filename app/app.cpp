@@ -26,6 +26,7 @@
 #include "gfx/frame.hpp"
 #include "gfx/framebuffer.hpp"
 #include "panels/panel.hpp"
+#include "animation_export.hpp"
 #include "session_ui.hpp"
 #include "platform/window.hpp"
 #include "ui_style.hpp"
@@ -143,6 +144,9 @@ struct App::Impl {
         int scale;
     };
     std::optional<PendingExport> pending_export;
+    // File > Export animation and --animate (animation_export.hpp).
+    AnimationExporter animation;
+    int animation_panel = 0;  // the panel being exported
 
     Panel& CurrentPanel() { return *panels[static_cast<size_t>(current)]; }
     // Sessions, undo / redo, copy as command line, pin and compare (session_ui.hpp).
@@ -188,6 +192,9 @@ struct App::Impl {
                   std::string* error);
     // Renders the UI at `request.scale` times a base size and writes the current panel's figure.
     bool ExportFigure(const PendingExport& request, int base_width, int base_height);
+    // Renders one off-screen frame at the window's size for the animation export.
+    bool RenderAnimationFrame(std::vector<std::uint8_t>* rgba, int* width, int* height, ImVec2* figure_min, ImVec2* figure_max,
+                              std::string* error);
 };
 
 App::App() : m_impl(std::make_unique<Impl>()) {}
@@ -270,6 +277,12 @@ int App::Prepare(const AppOptions& options) {
     if (std::string error; !s.CurrentPanel().Fields().SetAll(options.sets, &error)) {
         std::fprintf(stderr, "matrixlens: --set: %s\n", error.c_str());
         return kExitBadArguments;
+    }
+    if (!options.animate_path.empty()) {
+        if (std::string problem = AnimationExporter::CheckPanel(s.CurrentPanel()); !problem.empty()) {
+            std::fprintf(stderr, "matrixlens: --animate: %s\n", problem.c_str());
+            return kExitBadArguments;
+        }
     }
     if (std::string problem = s.CurrentPanel().ValidateInputFiles(); !problem.empty()) {
         std::fprintf(stderr, "matrixlens: unusable input file for panel '%s': %s\n", s.CurrentPanel().Id(), problem.c_str());
@@ -399,6 +412,7 @@ void App::Impl::DrawMenuBar(bool interactive) {
     if (ImGui::BeginMenu(Tr(S::MenuFile))) {
         if (ImGui::MenuItem(Tr(S::MenuOpenImage), "Ctrl+O")) OpenBrowser();
         if (ImGui::MenuItem(Tr(S::MenuExportFigure), "Ctrl+E")) export_dialog = true;
+        if (ImGui::MenuItem(Tr(S::MenuExportAnimation), nullptr, false, !animation.Active())) animation.OpenDialog();
         ImGui::Separator();
         SessionHost host = Host();
         session_ui.DrawFileMenuItems(host);
@@ -564,7 +578,23 @@ void App::Impl::Frame(bool interactive) {
     if (interactive) {
         if (auto path = browser.Draw()) LoadImage(*path);
         DrawExportDialog();
+        if (animation.DrawDialog(CurrentPanel(), &status, &status_is_error)) animation_panel = current;
+        if (animation.Active() && (animation.DrawProgress() || animation_panel != current)) {
+            animation.Cancel(*panels[static_cast<size_t>(animation_panel)]);
+            status = Tr(S::AnimationCancelled);
+            status_is_error = false;
+        }
     }
+}
+
+bool App::Impl::RenderAnimationFrame(std::vector<std::uint8_t>* rgba, int* width, int* height, ImVec2* figure_min, ImVec2* figure_max,
+                                     std::string* error) {
+    const float scale = context.headless ? options.scale : dpi_scale;
+    *width = static_cast<int>(static_cast<float>(options.width) * scale);
+    *height = static_cast<int>(static_cast<float>(options.height) * scale);
+    const bool ok = RenderOffscreen(*width, *height, scale, rgba, figure_min, figure_max, error);
+    if (!context.headless) EnsureFonts(dpi_scale);
+    return ok;
 }
 
 // [SECTION] Off-screen rendering (screenshots, figure export)
@@ -657,7 +687,7 @@ bool App::Impl::ExportFigure(const PendingExport& request, int base_width, int b
 
 int App::Run() {
     Impl& s = *m_impl;
-    const bool headless = !s.options.screenshot_path.empty() || !s.options.figure_path.empty();
+    const bool headless = !s.options.screenshot_path.empty() || !s.options.figure_path.empty() || !s.options.animate_path.empty();
     if (int code = s.InitWindow(headless); code != kExitOk) return code;
     s.context.headless = headless;
 
@@ -670,6 +700,21 @@ int App::Run() {
         const int scale = std::clamp(static_cast<int>(s.options.scale), 1, 4);
         const bool ok = s.ExportFigure(Impl::PendingExport{s.options.figure_path, scale}, s.options.width, s.options.height);
         std::fprintf(ok ? stdout : stderr, "matrixlens: %s\n", s.status.c_str());
+        if (!ok) return kExitOutputFailed;
+        if (s.options.screenshot_path.empty() && s.options.animate_path.empty()) return kExitOk;
+    }
+    if (!s.options.animate_path.empty()) {
+        std::error_code ec;
+        std::string message;
+        bool ok = false;
+        if (fs::exists(s.options.animate_path, ec)) {
+            message = s.options.animate_path + " already exists; not overwriting it";
+        } else if (s.animation.Start(s.CurrentPanel(), s.options.animate_path, s.options.animate_frames, s.options.animate_fps, &message)) {
+            auto render = [&s](auto... args) { return s.RenderAnimationFrame(args...); };
+            while (!s.animation.Step(s.CurrentPanel(), render, &ok, &message)) {
+            }
+        }
+        std::fprintf(ok ? stdout : stderr, "matrixlens: %s\n", message.c_str());
         if (!ok) return kExitOutputFailed;
         if (s.options.screenshot_path.empty()) return kExitOk;
     }
@@ -713,6 +758,15 @@ int App::Run() {
             int win_w = 0, win_h = 0;
             s.window.WindowSize(&win_w, &win_h);
             s.ExportFigure(request, win_w, win_h);
+        }
+        if (s.animation.Active()) {
+            bool ok = false;
+            std::string message;
+            auto render = [&s](auto... args) { return s.RenderAnimationFrame(args...); };
+            if (s.animation.Step(s.CurrentPanel(), render, &ok, &message)) {
+                s.status = message;
+                s.status_is_error = !ok;
+            }
         }
     }
     return kExitOk;

@@ -32,6 +32,9 @@ struct AppOptions {
     std::string export_dir;                                  // non-empty: write stats.json + .npy
     std::string figure_path;                                 // non-empty: write the panel's figure PNG (as File > Export figure) and exit
     std::string hover;                                       // "x,y": simulated pointer for screenshots
+    std::string animate_path;                                // --animate OUT.gif: the panel's animation
+    int animate_frames = 0;                                  // --frames (0 = one per step, at most 120)
+    int animate_fps = 12;                                    // --fps
     std::string session_path;                                // --session FILE: restore before --set
 };
 

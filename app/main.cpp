@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
     std::string save_session;
     cli.add_option("--session", options.session_path, "restore a saved session (every panel's settings, image, language) before --set");
     cli.add_option("--save-session", save_session, "write the state (after --session and --set) as a session file, never overwriting");
+    cli.add_option("--animate", options.animate_path, "write the panel's animation as an animated GIF and exit, never overwriting");
+    cli.add_option("--frames", options.animate_frames, "frames of --animate, 2 to 600 (default: one per step, at most 120)")
+        ->check(CLI::Range(2, 600));
+    cli.add_option("--fps", options.animate_fps, "frame rate of --animate, 1 to 50 (default 12)")->check(CLI::Range(1, 50));
     cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
     cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
     cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");

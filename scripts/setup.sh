@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config
-  libimgui-dev libglfw3-dev libfreetype-dev libeigen3-dev libstb-dev libcli11-dev nlohmann-json3-dev
+  libimgui-dev libglfw3-dev libfreetype-dev libeigen3-dev libstb-dev libcli11-dev nlohmann-json3-dev libgif-dev
   googletest libgtest-dev libbenchmark-dev khronos-api
   fonts-noto-cjk fonts-dejavu-core
   xvfb xauth libgl1-mesa-dri

@@ -73,6 +73,14 @@ public:
         on_set = std::move(hook);
         return *this;
     }
+    // A Float display field in 0..1 that drives the panel's animation (play, --animate): 0 is the
+    // first frame, 1 the last. `steps` (optional) says how many discrete steps the figure has, so
+    // an exported animation can show each once.
+    Field& Animation(std::function<int()> steps = {}) {
+        animation = true;
+        animation_steps = std::move(steps);
+        return *this;
+    }
     // Slider fields: logarithmic scale.
     Field& Logarithmic() {
         logarithmic = true;
@@ -93,6 +101,8 @@ public:
     bool display = false;
     bool preset = false;               // applied before every other key (see FieldTable::SetAll)
     bool logarithmic = false;
+    bool animation = false;
+    std::function<int()> animation_steps;
     std::function<bool()> visible;
     std::function<void()> on_set;
 
@@ -190,6 +200,12 @@ public:
     Field* Find(const std::string& key);
     std::vector<Field>& All() { return m_fields; }
     const std::vector<Field>& All() const { return m_fields; }
+    // The field marked Animation(), or nullptr when the panel has no animation.
+    Field* AnimationField() {
+        for (auto& field : m_fields)
+            if (field.animation) return &field;
+        return nullptr;
+    }
     // Called by an editor after a user edit of `field` (clears the preset unless it is a display field).
     void Edited(Field& field);
     // The fields as the `--set` command-line arguments that reproduce the current state.

@@ -217,7 +217,10 @@ void SwinPanel::DeclareFields(FieldTable& f) {
         .EditWith(Editor::None)
         .Display();
     // Drawn by hand in the windows tab, between its step buttons and the play button.
-    f.Float("roll", S::SwinRoll, &m_roll, 0.0, 1.0, "progress of the cyclic shift drawn, 0..1 (shifted windows)").EditWith(Editor::None).Display();
+    f.Float("roll", S::SwinRoll, &m_roll, 0.0, 1.0, "progress of the cyclic shift drawn, 0..1 (shifted windows)")
+        .EditWith(Editor::None)
+        .Display()
+        .Animation();
     f.Choice("projection", S::AttnProjection, &m_selection.projection, {{"identity", S::AttnProjIdentity}, {"random", S::AttnProjRandom}},
              "Q, K, V of the window attention: identity or seeded random");
     f.Choice("merge_part", S::SwinMergePart, &m_merge_part, {{"gather", S::SwinCanvasGather}, {"reduction", S::SwinCanvasReduction}},
