@@ -32,6 +32,8 @@ struct AppOptions {
     std::string export_dir;                                  // non-empty: write stats.json + .npy
     std::string figure_path;                                 // non-empty: write the panel's figure PNG (as File > Export figure) and exit
     std::string hover;                                       // "x,y": simulated pointer for screenshots
+    std::string lesson;                                      // --lesson ID: the step (panel and keys resolved by main)
+    bool present = false;                                    // --present: presentation mode (lesson bar, no controls)
 };
 
 class App {
