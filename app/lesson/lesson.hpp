@@ -79,6 +79,7 @@ private:
     bool m_active = false;
     bool m_presenting = false;
     int m_index = 0;
+    float m_content_height = 0.0f;  // the bar's content at the last frame: the bar shrinks to fit it
     std::vector<ComputedClaim> m_claims;
 };
 

@@ -134,9 +134,11 @@ void LessonBar::DrawClaims(const LessonStep& step) {
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp;
     if (!ImGui::BeginTable("##claims", 5, flags)) return;
     ImGui::TableSetupColumn(Tr(S::LessonColClaim), ImGuiTableColumnFlags_WidthStretch, 3.0f);
-    ImGui::TableSetupColumn(Tr(S::LessonColNotesValue), ImGuiTableColumnFlags_WidthStretch, 1.1f);
-    ImGui::TableSetupColumn(Tr(S::LessonColComputed), ImGuiTableColumnFlags_WidthStretch, 1.3f);
-    ImGui::TableSetupColumn(Tr(S::LessonColVerdict), ImGuiTableColumnFlags_WidthStretch, 0.9f);
+    const float em = ImGui::GetFontSize();
+    ImGui::TableSetupColumn(Tr(S::LessonColNotesValue), ImGuiTableColumnFlags_WidthFixed, em * 8.5f);
+    ImGui::TableSetupColumn(Tr(S::LessonColComputed), ImGuiTableColumnFlags_WidthFixed,
+                            std::max(em * 9.5f, ImGui::CalcTextSize(Tr(S::LessonColComputed)).x));
+    ImGui::TableSetupColumn(Tr(S::LessonColVerdict), ImGuiTableColumnFlags_WidthFixed, em * 6.0f);
     ImGui::TableSetupColumn(Tr(S::LessonColWhy), ImGuiTableColumnFlags_WidthStretch, 5.0f);
     ImGui::TableHeadersRow();
     for (std::size_t i = 0; i < step.claims.size(); ++i) {
@@ -166,8 +168,9 @@ float LessonBar::Draw(Host host, float top, float width, float max_height) {
     if (!m_active || !plan) return 0.0f;
     const LessonStep& step = plan->steps[static_cast<std::size_t>(m_index)];
     const int count = static_cast<int>(plan->steps.size());
+    const float height = m_content_height > 0 ? std::min(max_height, m_content_height) : max_height;
     ImGui::SetNextWindowPos(ImVec2(0, top));
-    ImGui::SetNextWindowSize(ImVec2(width, max_height));
+    ImGui::SetNextWindowSize(ImVec2(width, height));
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                                    ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.11f, 0.13f, 0.17f, 1));
@@ -222,10 +225,11 @@ float LessonBar::Draw(Host host, float top, float width, float max_height) {
     ImGui::Spacing();
     DrawClaims(step);
     if (!m_presenting) ImGui::TextDisabled("%s", Tr(S::LessonKeysHint));
+    m_content_height = ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;
     ImGui::End();
     ImGui::PopStyleColor();
     if (go_to >= 0 && go_to < count) Open(host, go_to);
-    return max_height;
+    return height;
 }
 
 }  // namespace lens::app
