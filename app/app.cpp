@@ -25,6 +25,7 @@
 #include "export.hpp"
 #include "gfx/frame.hpp"
 #include "gfx/framebuffer.hpp"
+#include "lesson/lesson.hpp"
 #include "panels/panel.hpp"
 #include "animation_export.hpp"
 #include "session_ui.hpp"
@@ -147,6 +148,11 @@ struct App::Impl {
     // File > Export animation and --animate (animation_export.hpp).
     AnimationExporter animation;
     int animation_panel = 0;  // the panel being exported
+
+    // The guided lesson (app/lesson/): its bar, presentation mode and the UI zoom (Ctrl +/-).
+    LessonBar lesson;
+    float ui_zoom = 1.0f;
+    LessonBar::Host LessonHost() { return {&panels, &current, &context}; }
 
     Panel& CurrentPanel() { return *panels[static_cast<size_t>(current)]; }
     // Sessions, undo / redo, copy as command line, pin and compare (session_ui.hpp).
@@ -316,6 +322,13 @@ int App::Prepare(const AppOptions& options) {
     }
     s.status = Tr(S::StatusReady);
     s.context.tasks = &s.tasks;
+    s.lesson.SetPresenting(options.present);
+    if (!options.lesson.empty()) {
+        if (std::string problem = s.lesson.Show(s.LessonHost(), options.lesson); !problem.empty()) {
+            std::fprintf(stderr, "matrixlens: lesson step '%s': %s\n", options.lesson.c_str(), problem.c_str());
+            return kExitInputUnusable;
+        }
+    }
     return kExitOk;
 }
 
@@ -338,6 +351,8 @@ int App::ExportNumbers() {
     Impl& s = *m_impl;
     ExportSink sink;
     s.CurrentPanel().Export(s.context, sink);
+    const LessonPlan* plan = s.options.lesson.empty() ? nullptr : BundledLessonPlan();
+    if (plan) AddLessonToExport(plan->steps[static_cast<std::size_t>(plan->Find(s.options.lesson))], sink);
     std::string error;
     if (!sink.WriteTo(s.options.export_dir, &error)) {
         std::fprintf(stderr, "matrixlens: export failed: %s\n", error.c_str());
@@ -366,6 +381,7 @@ int App::Impl::InitWindow(bool hidden) {
     hooks.activity = [this] { last_input_time = window.Time(); };
     window.SetHooks(std::move(hooks));
     if (!hidden) dpi_scale = std::clamp(window.ContentScale(), 1.0f, 4.0f);
+    SetExtraGlyphs(LessonCodePoints());
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
@@ -504,15 +520,20 @@ void App::Impl::Frame(bool interactive) {
             }
         }
         shortcuts.clear();
+        ui_zoom = std::clamp(ui_zoom * lesson.HandleKeys(LessonHost()), 0.6f, 3.0f);
     }
 
-    DrawMenuBar(interactive);
-    const float menu_height = ImGui::GetFrameHeight();
-    const float status_height = ImGui::GetFrameHeight() + ImGui::GetStyle().WindowPadding.y;
+    // Presentation mode: no menu, navigation or status bar; the lesson card over the figure.
+    const bool presenting = lesson.Presenting() && lesson.Active();
+    Panel::SetControlsHidden(presenting);
+    if (!presenting) DrawMenuBar(interactive);
+    const float menu_height = presenting ? 0.0f : ImGui::GetFrameHeight();
+    const float status_height = presenting ? 0.0f : ImGui::GetFrameHeight() + ImGui::GetStyle().WindowPadding.y;
     const ImVec2 display = io.DisplaySize;
+    const float lesson_height = lesson.Draw(LessonHost(), menu_height, display.x, display.y * (presenting ? 0.45f : 0.36f));
 
-    ImGui::SetNextWindowPos(ImVec2(0, menu_height));
-    ImGui::SetNextWindowSize(ImVec2(display.x, std::max(1.0f, display.y - menu_height - status_height)));
+    ImGui::SetNextWindowPos(ImVec2(0, menu_height + lesson_height));
+    ImGui::SetNextWindowSize(ImVec2(display.x, std::max(1.0f, display.y - menu_height - lesson_height - status_height)));
     const ImGuiWindowFlags host_flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                         ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings;
     ImGui::Begin("##host", nullptr, host_flags);
@@ -521,7 +542,8 @@ void App::Impl::Frame(bool interactive) {
         float nav_width = ImGui::GetFontSize() * 8.0f;
         for (const auto& panel : panels) nav_width = std::max(nav_width, ImGui::CalcTextSize(Tr(panel->Title())).x);
         nav_width = std::min(nav_width + ImGui::GetStyle().WindowPadding.x * 2 + ImGui::GetStyle().ItemSpacing.x, display.x * 0.25f);
-        ImGui::BeginChild("##nav", ImVec2(nav_width, 0), true);
+        ImGui::BeginChild("##nav", ImVec2(presenting ? 1.0f : nav_width, 0), true);
+        if (!lesson.Active() && ImGui::Button(Tr(S::LessonStart))) lesson.Open(LessonHost(), 0);
         ImGui::TextDisabled("%s", Tr(S::NavPanels));
         ImGui::Separator();
         for (int i = 0; i < static_cast<int>(panels.size()); ++i) {
@@ -543,6 +565,7 @@ void App::Impl::Frame(bool interactive) {
         session_ui.EndFrame(host);
     }
 
+    if (presenting) return;
     // Status bar.
     ImGui::SetNextWindowPos(ImVec2(0, display.y - status_height));
     ImGui::SetNextWindowSize(ImVec2(display.x, status_height));
@@ -741,6 +764,7 @@ int App::Run() {
         else
             s.window.WaitEvents(0.5);
         const double frame_start = s.window.Time();
+        s.EnsureFonts(s.dpi_scale * s.ui_zoom);
         gfx::NewImGuiRendererFrame();
         s.window.NewImGuiFrame();
         ImGui::NewFrame();

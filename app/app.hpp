@@ -36,6 +36,8 @@ struct AppOptions {
     int animate_frames = 0;                                  // --frames (0 = one per step, at most 120)
     int animate_fps = 12;                                    // --fps
     std::string session_path;                                // --session FILE: restore before --set
+    std::string lesson;                                      // --lesson ID: the step (panel and keys resolved by main)
+    bool present = false;                                    // --present: presentation mode (lesson bar, no controls)
 };
 
 class App {

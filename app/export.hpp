@@ -22,6 +22,8 @@ public:
     void Integer(std::string_view name, std::int64_t value) override;
     void String(std::string_view name, std::string_view value) override;
     void NumberArray(std::string_view name, std::span<const double> values) override;
+    // Any JSON value under `name` (the lesson's claims).
+    void Json(std::string_view name, nlohmann::json value) { m_stats[std::string(name)] = std::move(value); }
     // An array written as NAME.npy (float32, C order). The shape's product must equal values.size().
     void ArrayF32(const std::string& name, std::vector<float> values, std::vector<Index> shape);
     void ArrayF32(std::string_view name, std::span<const float> values, std::vector<Index> shape) override;

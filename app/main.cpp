@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app.hpp"
+#include "lesson/lesson.hpp"
 #include "panels/keys.hpp"
 
 int main(int argc, char** argv) {
@@ -15,7 +16,10 @@ int main(int argc, char** argv) {
     AppOptions options;
     std::vector<std::string> sets;
     std::string lang, size;
-    bool list_panels = false, list_keys = false, keys_markdown = false;
+    bool list_panels = false, list_keys = false, keys_markdown = false, list_lessons = false;
+    cli.add_option("--lesson", options.lesson, "open a step of the guided lesson (see --list-lessons)");
+    cli.add_flag("--list-lessons", list_lessons, "print the lesson's steps (ID, section, panel, title) and exit");
+    cli.add_flag("--present", options.present, "presentation mode: the lesson card over the figure, no controls");
     cli.add_option("--panel", options.panel, "panel to show (see --list-panels)");
     cli.add_option("--image", options.image_path, "input image (PNG, JPEG, ...); default: the bundled astronaut.png");
     cli.add_option("--set", sets, "panel setting key=value (repeatable; see --panel NAME --list-keys)");
@@ -44,6 +48,9 @@ int main(int argc, char** argv) {
         return code == 0 ? kExitOk : kExitBadArguments;
     }
 
+    if (list_lessons) return PrintLessonList();
+    if (!options.lesson.empty())
+        if (int code = ResolveLessonOption(&options); code != kExitOk) return code;
     if (list_panels) {
         for (const auto& id : App::PanelIds()) std::printf("%s\n", id.c_str());
         return kExitOk;

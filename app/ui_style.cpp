@@ -15,6 +15,7 @@ constexpr float kBaseFontPx = 16.0f;
 
 // The atlas keeps pointers to the glyph ranges until it is built: hold them here.
 ImVector<ImWchar> g_cjk_ranges;
+std::u32string g_extra_glyphs;
 
 bool Exists(const char* path) {
     std::error_code ec;
@@ -22,6 +23,8 @@ bool Exists(const char* path) {
 }
 
 }  // namespace
+
+void SetExtraGlyphs(std::u32string code_points) { g_extra_glyphs = std::move(code_points); }
 
 FontSet BuildFonts(float scale) {
     ImGuiIO& io = ImGui::GetIO();
@@ -48,6 +51,8 @@ FontSet BuildFonts(float scale) {
         for (auto language : {i18n::Language::English, i18n::Language::TraditionalChinese})
             for (char32_t cp : i18n::CodePointsUsed(language))
                 if (cp <= 0xFFFF) builder.AddChar(static_cast<ImWchar>(cp));
+        for (char32_t cp : g_extra_glyphs)
+            if (cp <= 0xFFFF) builder.AddChar(static_cast<ImWchar>(cp));
         g_cjk_ranges.clear();
         builder.BuildRanges(&g_cjk_ranges);
         ImFontConfig cjk;

@@ -19,6 +19,8 @@ struct FontSet {
 // texture afterwards. Fonts come from Debian's fonts-dejavu-core and fonts-noto-cjk; missing
 // files fall back to ImGui's built-in font with a warning.
 FontSet BuildFonts(float scale);
+// Code points beyond the string table the atlas must hold (the lesson's text); before BuildFonts.
+void SetExtraGlyphs(std::u32string code_points);
 // Applies the theme, scaled, from a fresh base style (so repeated calls do not compound).
 void ApplyTheme(float scale);
 

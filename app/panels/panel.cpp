@@ -75,8 +75,14 @@ void Panel::Draw(AppContext& context) {
     ImGui::PopID();
 }
 
+namespace {
+bool g_controls_hidden = false;
+}  // namespace
+
+void Panel::SetControlsHidden(bool hidden) { g_controls_hidden = hidden; }
+
 void Panel::BeginEditorColumn(float width_em) {
-    ImGui::BeginChild("##editors", ImVec2(ImGui::GetFontSize() * width_em, 0), false);
+    ImGui::BeginChild("##editors", ImVec2(g_controls_hidden ? 1.0f : ImGui::GetFontSize() * width_em, 0), false);
 }
 
 void Panel::BeginMainArea() {

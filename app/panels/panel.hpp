@@ -79,6 +79,10 @@ protected:
     // window), then BeginMainArea ends it and opens the main area on its right, which the panel
     // closes with ImGui::EndChild().
     static void BeginEditorColumn(float width_em = 17.0f);
+public:
+    // Presentation mode (the lesson's F5): the editor column collapses, the figure fills the panel.
+    static void SetControlsHidden(bool hidden);
+protected:
     static void BeginMainArea();
 
 private:

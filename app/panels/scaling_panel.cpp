@@ -182,6 +182,6 @@ void ScalingPanel::DrawContent(AppContext& context) {
 
 }  // namespace
 
-LENS_REGISTER_PANEL(ScalingPanel, 100, "scaling")
+LENS_REGISTER_PANEL(ScalingPanel, 74, "scaling")
 
 }  // namespace lens::app

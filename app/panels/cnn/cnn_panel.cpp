@@ -343,6 +343,6 @@ void CnnPanel::DrawContent(AppContext& context) {
     ImGui::EndChild();
 }
 
-LENS_REGISTER_PANEL(CnnPanel, 90, "cnn")
+LENS_REGISTER_PANEL(CnnPanel, 72, "cnn")
 
 }  // namespace lens::app::cnn

@@ -141,6 +141,11 @@ void VisitFigures(const AttentionLessonResult& c, FigureVisitor& v) {
         v.Integer("rank_xxtx", c.prep->weightless->rank);
         v.Integer("rank_bound", c.prep->weightless->bound);
     }
+    // Query-key pairs a head attends to (non-zero weights of head 0): n^2, or n (n + 1) / 2 under
+    // the causal mask (GPT: a token sees only those before it; BERT sees all).
+    Count attended = 0;
+    for (Index i = 0; i < r.tokens * r.tokens; ++i) attended += (*r.attention)[static_cast<size_t>(i)] > 0.0f ? 1 : 0;
+    v.Integer("attended_pairs", attended);
     v.Number("mean_entropy", r.mean_entropy);
     v.Number("uniform_entropy", r.uniform_entropy);
     const std::vector<double> scales(c.curves.scales.begin(), c.curves.scales.end());

@@ -285,7 +285,7 @@ TEST(AttentionLesson, FiguresNameEveryExportedNumber) {
     ArrayRecorder arrays;
     VisitFigures(c, arrays);
     const std::vector<std::string> expected = {"tokens", "d_model", "heads", "token_width", "rank_xxtx", "rank_bound",
-                                               "mean_entropy", "uniform_entropy", "weight_scales", "mean_entropy_plain",
+                                               "attended_pairs", "mean_entropy", "uniform_entropy", "weight_scales", "mean_entropy_plain",
                                                "mean_entropy_qk_norm", "array:tokens", "array:scores", "array:attention", "array:output"};
     EXPECT_EQ(arrays.names, expected);
     FigureRecorder recorder;
@@ -294,6 +294,24 @@ TEST(AttentionLesson, FiguresNameEveryExportedNumber) {
     EXPECT_EQ(recorder.Find("rank_xxtx")->integer, c.prep->weightless->rank);
     EXPECT_EQ(recorder.Find("mean_entropy")->number, c.result->mean_entropy);
     EXPECT_EQ(recorder.FindArray("mean_entropy_plain")->size(), 17u);
+}
+
+// attended_pairs counts head 0's non-zero weights: n^2 without the mask, n (n + 1) / 2 with it
+// (moderate scales, so no unmasked weight underflows to zero).
+TEST(AttentionLesson, AttendedPairsAreTheMaskedTriangleOrTheFullSquare) {
+    std::mt19937_64 rng(2013);
+    for (int trial = 0; trial < 30; ++trial) {
+        AttentionLessonSpec spec = RandomTextSpec(rng);
+        spec.attention.weight_scale = 1.0f;
+        spec.attention.qk_norm = true;
+        TaskContext none;
+        const AttentionLessonResult c = ComputeAttentionLesson(spec, nullptr, none);
+        ASSERT_TRUE(c.result);
+        FigureRecorder recorder;
+        VisitFigures(c, recorder);
+        const std::int64_t n = c.result->tokens;
+        EXPECT_EQ(recorder.Find("attended_pairs")->integer, spec.attention.causal ? n * (n + 1) / 2 : n * n) << trial;
+    }
 }
 
 }  // namespace
