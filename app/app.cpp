@@ -28,6 +28,7 @@
 #include "lesson/lesson.hpp"
 #include "panels/panel.hpp"
 #include "animation_export.hpp"
+#include "widgets/svg_figure.hpp"
 #include "session_ui.hpp"
 #include "platform/window.hpp"
 #include "ui_style.hpp"
@@ -148,6 +149,9 @@ struct App::Impl {
     // File > Export animation and --animate (animation_export.hpp).
     AnimationExporter animation;
     int animation_panel = 0;  // the panel being exported
+    // Set by ExportFigure for a .svg path: RenderOffscreen then also converts its last frame.
+    bool svg_capture = false;
+    std::string svg_text;
 
     // The guided lesson (app/lesson/): its bar, presentation mode and the UI zoom (Ctrl +/-).
     LessonBar lesson;
@@ -634,6 +638,7 @@ bool App::Impl::RenderOffscreen(int width, int height, float scale, std::vector<
     constexpr int kSettleFrames = 4;
     constexpr int kMaxFrames = 20000;  // about 10 minutes of polling at the sleep below
     int frames = 0;
+    if (svg_capture) SvgRenderStyle(true);
     for (int settled = 0; frames < kMaxFrames; ++frames) {
         gfx::NewImGuiRendererFrame();
         window.NewImGuiFrame();
@@ -659,6 +664,13 @@ bool App::Impl::RenderOffscreen(int width, int height, float scale, std::vector<
     gfx::Framebuffer::BindDefault();
     *figure_min = CurrentPanel().FigureMin();
     *figure_max = CurrentPanel().FigureMax();
+    if (svg_capture) {
+        SvgRenderStyle(false);
+        const ImVec2 lo(std::clamp(figure_min->x, 0.0f, static_cast<float>(width)), std::clamp(figure_min->y, 0.0f, static_cast<float>(height)));
+        const ImVec2 hi(std::clamp(figure_max->x, lo.x + 1, static_cast<float>(width)), std::clamp(figure_max->y, lo.y + 1, static_cast<float>(height)));
+        svg_text = DrawDataToSvg(*ImGui::GetDrawData(), lo, hi, ImGui::ColorConvertFloat4ToU32(ImVec4(kBackground.r, kBackground.g, kBackground.b, 1)),
+                                 [](ImTextureID id, TexturePixels* out) { return gfx::ReadTextureRgba(id, &out->width, &out->height, &out->rgba); });
+    }
     if (frames >= kMaxFrames) {
         if (error) *error = "the panel did not finish its background work in time";
         return false;
@@ -683,11 +695,20 @@ bool App::Impl::ExportFigure(const PendingExport& request, int base_width, int b
     std::vector<std::uint8_t> rgba;
     ImVec2 fmin, fmax;
     std::string error;
+    const std::string extension = fs::path(request.path).extension().string();
+    svg_capture = extension == ".svg" || extension == ".SVG";
     const bool rendered = RenderOffscreen(width, height, scale, &rgba, &fmin, &fmax, &error);
+    const bool svg = svg_capture;
+    svg_capture = false;
     EnsureFonts(dpi_scale);
     char message[1400];
     bool written = false;
-    if (rendered) {
+    if (rendered && svg) {
+        written = WriteBytesAtomically(request.path, std::vector<std::uint8_t>(svg_text.begin(), svg_text.end()), &error);
+        if (written)
+            std::snprintf(message, sizeof message, Tr(S::ExportSaved), request.path.c_str(), static_cast<int>(fmax.x - fmin.x),
+                          static_cast<int>(fmax.y - fmin.y));
+    } else if (rendered) {
         const int x0 = std::clamp(static_cast<int>(fmin.x), 0, width - 1);
         const int y0 = std::clamp(static_cast<int>(fmin.y), 0, height - 1);
         const int x1 = std::clamp(static_cast<int>(fmax.x), x0 + 1, width);

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     cli.add_option("--scale", options.scale, "screenshot UI scale, 1 to 4 (default 1)")->check(CLI::Range(1.0f, 4.0f));
     cli.add_option("--export", options.export_dir, "write the panel's numbers (stats.json) and arrays (.npy) into DIR");
     cli.add_option("--figure", options.figure_path,
-                   "write the panel's figure as PNG (as File > Export figure; --scale 1, 2 or 4), never overwriting");
+                   "write the panel's figure as PNG, or SVG for a .svg name (as File > Export figure; --scale 1, 2 or 4), never overwriting");
     std::string save_session;
     cli.add_option("--session", options.session_path, "restore a saved session (every panel's settings, image, language) before --set");
     cli.add_option("--save-session", save_session, "write the state (after --session and --set) as a session file, never overwriting");

@@ -101,4 +101,25 @@ bool CachedTexture::Sync(std::uint64_t generation, int width, int height, PixelF
     return true;
 }
 
+bool ReadTextureRgba(void* im_id, int* width, int* height, std::vector<std::uint8_t>* rgba) {
+    const auto id = static_cast<GLuint>(reinterpret_cast<std::uintptr_t>(im_id));
+    if (id == 0 || !glIsTexture(id)) return false;
+    GLint previous = 0;
+    glGetIntegerv(GL_TEXTURE_BINDING_2D, &previous);
+    glBindTexture(GL_TEXTURE_2D, id);
+    GLint w = 0, h = 0;
+    glGetTexLevelParameteriv(GL_TEXTURE_2D, 0, GL_TEXTURE_WIDTH, &w);
+    glGetTexLevelParameteriv(GL_TEXTURE_2D, 0, GL_TEXTURE_HEIGHT, &h);
+    const bool ok = w > 0 && h > 0 && static_cast<long long>(w) * h <= 8192LL * 8192LL;
+    if (ok) {
+        rgba->assign(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4, 0);
+        glPixelStorei(GL_PACK_ALIGNMENT, 1);
+        glGetTexImage(GL_TEXTURE_2D, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba->data());
+        *width = w;
+        *height = h;
+    }
+    glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(previous));
+    return ok;
+}
+
 }  // namespace lens::gfx

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace lens::gfx {
 
@@ -56,5 +57,9 @@ private:
     Texture m_texture;
     std::uint64_t m_generation = 0;
 };
+
+// Reads back the RGBA8 pixels of the texture behind an ImGui handle (top row first as uploaded);
+// false for a handle that is not a 2-D texture. Used to embed matrices in SVG figures.
+bool ReadTextureRgba(void* im_id, int* width, int* height, std::vector<std::uint8_t>* rgba);
 
 }  // namespace lens::gfx
