@@ -14,6 +14,7 @@
 #include <cstdio>
 
 #include "../i18n/strings.hpp"
+#include "hover_format.hpp"
 
 namespace lens::app {
 namespace {
@@ -293,12 +294,12 @@ void MatrixCanvas::DrawHover(ImDrawList* draw, const StructuredMatrix& matrix, c
     ImGui::BeginTooltip();
     ImGui::Text("%s %s", Tr(S::CanvasRow), FormatExact(h.row).c_str());
     ImGui::SameLine();
-    ImGui::TextDisabled("%s", (options.row_label ? options.row_label(h.row) : matrix.RowLabel(h.row)).c_str());
+    ImGui::TextDisabled("%s", (options.row_label ? options.row_label(h.row) : FormatCoords(matrix.RowCoords(h.row))).c_str());
     ImGui::Text("%s %s", Tr(S::CanvasCol), FormatExact(h.col).c_str());
     ImGui::SameLine();
-    ImGui::TextDisabled("%s", (options.col_label ? options.col_label(h.col) : matrix.ColLabel(h.col)).c_str());
+    ImGui::TextDisabled("%s", (options.col_label ? options.col_label(h.col) : FormatCoords(matrix.ColCoords(h.col))).c_str());
     ImGui::Separator();
-    ImGui::TextUnformatted((options.describe ? options.describe(h.row, h.col) : matrix.Describe(h.row, h.col)).c_str());
+    ImGui::TextUnformatted((options.describe ? options.describe(h.row, h.col) : FormatEntry(matrix.Entry(h.row, h.col))).c_str());
     ImGui::EndTooltip();
 }
 

@@ -1,8 +1,9 @@
 // app/widgets/matrix_canvas.hpp: the canvas every operator view draws through. It shows any
 // StructuredMatrix from the whole matrix down to single labelled entries: wheel zoom about the
-// pointer, drag pan, double-click fit, a hover readout from Describe(), linked row/column
-// highlights, block grid lines and a colour legend. Rasterisation runs on the task runner (exact,
-// bounded by the pixels), so panning never blocks a frame; the colormap runs on the GPU.
+// pointer, drag pan, double-click fit, a hover readout from the matrix's entry data (formatted by
+// hover_format.hpp in the UI language), linked row/column highlights, block grid lines and a colour
+// legend. Rasterisation runs on the task runner (exact, bounded by the pixels), so panning never
+// blocks a frame; the colormap runs on the GPU.
 #pragma once
 
 #include <cstdint>
@@ -37,9 +38,9 @@ struct CanvasOptions {
     float value_range = 1.0f;            // |value| mapped to the ends of the diverging map
     float legend_height = 0.0f;          // px reserved below for the legend (0 = one text line)
     bool stretch = false;                // fit both axes (rectangular entries) for very thin matrices
-    // Hover text in the UI language; when empty the matrix's own (English) Describe() is used.
+    // Hover text in the UI language; when empty, the matrix's Entry() formatted by hover_format.hpp.
     std::function<std::string(Index row, Index col)> describe;
-    // The hover's row and column labels in the UI language; when empty the matrix's RowLabel/ColLabel.
+    // The hover's row and column labels in the UI language; when empty, RowCoords/ColCoords formatted.
     std::function<std::string(Index row)> row_label;
     std::function<std::string(Index col)> col_label;
 };
