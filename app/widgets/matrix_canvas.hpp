@@ -15,6 +15,7 @@
 #include <imgui.h>
 
 #include <lens/operator.hpp>
+#include <lens/scale.hpp>
 #include <lens/task.hpp>
 
 #include "../gfx/colormap.hpp"
@@ -43,6 +44,12 @@ struct CanvasOptions {
     // The hover's row and column labels in the UI language; when empty, RowCoords/ColCoords formatted.
     std::function<std::string(Index row)> row_label;
     std::function<std::string(Index col)> col_label;
+    // Colour bar (colorbar.hpp): Structure colours non-zeros per entry covered (density) on a log
+    // scale; matrices compared side by side pass one shared scale (lens::DensityScale of all their
+    // densities); unset = the matrix's own. `legend_caption` replaces the legend's text (e.g. a
+    // selection matrix's "1 = copied" instead of "one hue per trainable weight").
+    std::optional<ValueScale> density_scale;
+    const char* legend_caption = nullptr;
 };
 
 struct CanvasHover {
@@ -71,6 +78,11 @@ public:
     void ShowFromEntry(Index row, Index col, double pixels);
     ImVec2 Min() const { return m_min; }
     ImVec2 Max() const { return m_max; }
+    // For overlays a panel draws (brackets, labels): the last frame's canvas rectangle (without the
+    // titles and legend) and where content point (col, row) lies on screen.
+    ImVec2 CanvasMin() const { return m_canvas_min; }
+    ImVec2 CanvasMax() const { return m_canvas_max; }
+    ImVec2 ContentToScreen(double col, double row) const { return m_view.ContentToScreen(col, row); }
 
 private:
     struct RasterKey {
@@ -106,8 +118,10 @@ private:
     void DrawHighlights(ImDrawList* draw, const StructuredMatrix& matrix, const Frame& frame, const CanvasOptions& options);
     void DrawHover(ImDrawList* draw, const StructuredMatrix& matrix, const CanvasOptions& options);
     void DrawStatusAndLegend(ImDrawList* draw, const Frame& frame, const CanvasOptions& options);
-    void DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible);
+    void DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible, const CanvasOptions& options);
     void DrawLegend(ImDrawList* draw, ImVec2 at, float width, const CanvasOptions& options);
+    // The Structure colouring's scale and the matrix's density (badge), set by each Draw.
+    void UpdateDensity(const StructuredMatrix& matrix, const CanvasOptions& options);
 
     LatestTask<RasterKey, Raster> m_raster;
     ZoomView m_view;
@@ -122,6 +136,9 @@ private:
     bool m_focus_corner = false;  // ShowFromEntry: the entry at the top-left, not the centre
     std::string m_error;
     ImVec2 m_min{0, 0}, m_max{0, 0};
+    ValueScale m_density_scale{1e-3, 1.0, ScaleKind::Log10};
+    ImVec2 m_canvas_min{0, 0}, m_canvas_max{0, 0};
+    double m_density = 0;
 };
 
 }  // namespace lens::app
