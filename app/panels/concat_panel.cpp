@@ -91,8 +91,7 @@ private:
             if (i == 1) options.legend_caption = Tr(S::ConcatSliceLegend);
             // The stack's rows and the blocks' columns split in two: room for the bracket labels.
             const float bracket = ImGui::GetFontSize() * 7;
-            const ImVec2 size = i == 0 ? ImVec2(w - bracket, h) : i == 2 ? ImVec2(w, h - ImGui::GetTextLineHeightWithSpacing()) : ImVec2(w, h);
-            if (i == 2) ImGui::SetCursorScreenPos(ImVec2(ImGui::GetCursorScreenPos().x, ImGui::GetCursorScreenPos().y + ImGui::GetTextLineHeightWithSpacing()));
+            const ImVec2 size = i == 0 ? ImVec2(w - bracket, h) : ImVec2(w, h);
             MatrixCanvas& canvas = *m_canvases[static_cast<size_t>(i)];
             canvas.Draw(i == 0 ? "stack" : i == 1 ? "slice" : "blocks", items[i].m, Generation(), size, options);
             const Index split = b.spec.channels_a * hw, total = (b.spec.channels_a + b.spec.channels_b) * hw;
@@ -120,9 +119,17 @@ private:
             draw->AddPolyline(points, 4, color, 0, 2.0f);
             draw->AddText(ImVec2(fixed + tick + 4, std::clamp((a + b - ts.y) * 0.5f, a, std::max(a, b - ts.y))), color, label.c_str());
         } else {
-            const ImVec2 points[] = {ImVec2(a + 1, fixed), ImVec2(a + 1, fixed - tick), ImVec2(b - 1, fixed - tick), ImVec2(b - 1, fixed)};
+            // Along the canvas's top edge, inside it, the label on a dark plate under the bracket.
+            const ImVec2 points[] = {ImVec2(a + 1, fixed + tick), ImVec2(a + 1, fixed), ImVec2(b - 1, fixed), ImVec2(b - 1, fixed + tick)};
             draw->AddPolyline(points, 4, color, 0, 2.0f);
-            if (ts.x < b - a) draw->AddText(ImVec2((a + b - ts.x) * 0.5f, fixed - tick - ts.y - 1), color, label.c_str());
+            // Too narrow for the label: its first word ("W1").
+            const std::string shown = ts.x + 8 < b - a ? label : label.substr(0, label.find(' '));
+            const ImVec2 ss = ImGui::CalcTextSize(shown.c_str());
+            if (ss.x + 8 < b - a) {
+                const ImVec2 at((a + b - ss.x) * 0.5f, fixed + tick + 2);
+                draw->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + ss.x + 3, at.y + ss.y + 1), IM_COL32(0, 0, 0, 170), 3);
+                draw->AddText(at, color, shown.c_str());
+            }
         }
     }
 
@@ -144,9 +151,8 @@ private:
         const float x0 = canvas.ContentToScreen(0, 0).x, xs = canvas.ContentToScreen(static_cast<double>(split), 0).x;
         const float x1 = canvas.ContentToScreen(static_cast<double>(total), 0).x;
         if (xs > mn.x && xs < mx.x) draw->AddLine(ImVec2(xs, mn.y), ImVec2(xs, mx.y), IM_COL32(255, 200, 90, 200), 1.5f);
-        const float above = canvas.Min().y - 2;
-        Bracket(draw, false, above, x0, xs, mn.x, mx.x, Tr(S::ConcatColsW1), IM_COL32(120, 190, 255, 255));
-        Bracket(draw, false, above, xs, x1, mn.x, mx.x, Tr(S::ConcatColsW2), IM_COL32(255, 170, 90, 255));
+        Bracket(draw, false, mn.y + 2, x0, xs, mn.x, mx.x, Tr(S::ConcatColsW1), IM_COL32(120, 190, 255, 255));
+        Bracket(draw, false, mn.y + 2, xs, x1, mn.x, mx.x, Tr(S::ConcatColsW2), IM_COL32(255, 170, 90, 255));
     }
 
     int m_coloring = 1;

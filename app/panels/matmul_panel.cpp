@@ -98,7 +98,13 @@ private:
         draw(0, m_a, "a", shown.a, shown.range_a, a_at, ImVec2(static_cast<float>(n) * s, static_cast<float>(m) * s), title);
         std::snprintf(title, sizeof title, Tr(S::MatmulTitleAB), static_cast<long long>(r.ab.rows()), static_cast<long long>(r.ab.cols()), static_cast<long long>(r.rank_ab));
         draw(2, m_ab, "ab", shown.ab, shown.range_ab, ab_at, ImVec2(static_cast<float>(p) * s, static_cast<float>(m) * s), title);
-        DrawColorbars(shown, top, std::max(b_at.x - top.x - gap, ImGui::GetFontSize() * 12));
+        // The colour bars right of AB, or in the corner left of B when AB fills the width.
+        const float right_x = ab_at.x + static_cast<float>(p) * s + gap;
+        const float right_w = top.x + avail.x - right_x;
+        if (right_w >= ImGui::GetFontSize() * 8)
+            DrawColorbars(shown, ImVec2(right_x, b_at.y), std::min(right_w, ImGui::GetFontSize() * 16));
+        else
+            DrawColorbars(shown, top, std::max(b_at.x - top.x - gap, ImGui::GetFontSize() * 4));
         DrawLinkedHover(r, mins, maxs);
         MarkFigure(top, ImVec2(top.x + avail.x, a_at.y + static_cast<float>(m) * s));
 
@@ -123,7 +129,7 @@ private:
         LinePlot("sv", ImVec2(avail.x, plot_h), all, axes, tolerance);
     }
 
-    // One colour bar per matrix, stacked in the corner left of B (or above the plot when narrow).
+    // One colour bar per matrix, stacked at `at`.
     static void DrawColorbars(const Shown& shown, ImVec2 at, float width) {
         const char* names[3] = {"A", "B", "AB"};
         const float ranges[3] = {shown.range_a, shown.range_b, shown.range_ab};
