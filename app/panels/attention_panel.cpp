@@ -324,6 +324,15 @@ std::string AxisLabel(const TokenSet& tokens, Index k) {
     return label;
 }
 
+// Attention weights on viridis: an exact 0 (underflow, a masked key) is the bottom of the map, not
+// the "structural zero" dark of the matrix canvas.
+gfx::ColormapParams ProbabilityParams(const ValueScale& scale) {
+    gfx::ColormapParams params = ColormapParamsFor(gfx::Colormap::Viridis, scale);
+    gfx::ColormapColor(gfx::Colormap::Viridis, 0.0f, params.zero_rgba);
+    params.zero_rgba[3] = 1.0f;
+    return params;
+}
+
 ValueScale AttentionPanel::ProbabilityScaleOf(const Computed& c) const {
     return ProbabilityScale(m_scale_auto != 0, static_cast<double>(c.attention_peak));
 }
@@ -367,11 +376,18 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
     const std::uint64_t gen = m_task->Generation();
     const bool automatic = m_scale_auto != 0;
     const ValueScale probability = ProbabilityScaleOf(c);
-    const ValueScale logits = SymmetricScale(c.scores_range, automatic ? 0.0 : m_logit_limit);
+    // Fixed: logits always on -limit..limit, so their growth with the weight scale shows (and QK
+    // LayerNorm's cap); auto: the figure's own symmetric range.
+    const double limit = std::max(static_cast<double>(m_logit_limit), 1e-6);
+    const ValueScale logits = automatic ? SymmetricScale(c.scores_range) : ValueScale{-limit, limit, ScaleKind::Linear};
     const float xs[4] = {top.x, top.x + w3 + gap, top.x + 2 * (w3 + gap), top.x + 2 * (w3 + gap) + soft_w + gap};
+    const float widths[4] = {w3, w3, soft_w, w3};
     auto title = [&](int i, S id) {
+        // Clipped to its own column: long titles never run into the next one.
+        ImGui::PushClipRect(ImVec2(xs[i], top.y), ImVec2(xs[i] + widths[i] - 4, top.y + label_h), true);
         ImGui::SetCursorScreenPos(ImVec2(xs[i], top.y));
         ImGui::TextUnformatted(Tr(id));
+        ImGui::PopClipRect();
     };
     auto cell = [&](int i, S id, Heatmap& map, const Grid<float>& grid, gfx::Colormap colormap, const ValueScale& scale, S caption) {
         title(i, id);
@@ -389,7 +405,7 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
     soft_bar.caption = Tr(S::AttnBarProbability);
     ImVec2 amn, amx;
     m_attention_map.Draw(Tr(S::AttnSoftmax), c.attention_grid, gen, ImVec2(soft_w - margin, top_h - label_h - margin),
-                         ColormapParamsFor(gfx::Colormap::Viridis, probability), &amn, &amx, soft_bar);
+                         ProbabilityParams(probability), &amn, &amx, soft_bar);
     cell(3, S::AttnOutput, m_output_map, c.output_grid, gfx::Colormap::Diverging, SymmetricScale(c.output_range), S::AttnBarValue);
     std::optional<std::pair<Index, Index>> hover;
     const ImVec2 mouse = ImGui::GetIO().MousePos;
@@ -427,7 +443,7 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
     const float cell_w = std::max(8.0f, std::min(heads_w / static_cast<float>(cols), (bottom_h - label_h - bar_h) / static_cast<float>(std::max(rows, 1))));
     ImGui::SetCursorScreenPos(ImVec2(top.x, bottom_y));
     ImGui::TextDisabled(Tr(S::AttnHeads), static_cast<long long>(r.heads));
-    const gfx::ColormapParams head_params = ColormapParamsFor(gfx::Colormap::Viridis, probability);
+    const gfx::ColormapParams head_params = ProbabilityParams(probability);
     HeatmapBar no_bar;
     no_bar.show = false;
     for (int h = 0; h < shown; ++h) {
