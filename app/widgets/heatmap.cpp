@@ -10,10 +10,10 @@ void Heatmap::Draw(const char* id, const Grid<float>& grid, std::uint64_t genera
     ImGui::PushID(id);
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     ImGui::Dummy(size);
-    // The colour bar takes the bottom of the box when the image keeps at least half of it.
+    // The colour bar takes the bottom of the box unless the image would keep under a third of it.
     const ColorbarSpec spec = HeatmapColorbar(params, bar);
     const float bar_h = bar.show ? ColorbarHeight(size.x, spec) + 8 : 0.0f;
-    const bool show_bar = bar.show && size.y - bar_h >= size.y * 0.5f;
+    const bool show_bar = bar.show && size.y - bar_h >= std::max(size.y / 3.0f, 16.0f);
     if (show_bar) size.y -= bar_h;
     ImDrawList* draw = ImGui::GetWindowDrawList();
     if (grid.Empty()) {
