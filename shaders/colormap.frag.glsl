@@ -8,7 +8,8 @@ uniform sampler2D u_values;
 uniform int u_map;         // 0 viridis, 1 diverging, 2 categorical, 3 greys
 uniform float u_lo;        // value mapped to the start of the map
 uniform float u_hi;        // value mapped to the end of the map
-uniform int u_log;         // 1: map log(1 + v) instead of v (counts spanning decades)
+uniform int u_log;         // 1: map log10(v) from log10(lo) to log10(hi) (densities spanning decades)
+uniform float u_scale;     // v is multiplied by this first (a count per pixel -> a density)
 uniform vec4 u_empty;      // colour of NaN (no structural non-zero) pixels
 uniform vec4 u_zero;       // colour of exact zeros in viridis/greys (structural zeros)
 
@@ -47,8 +48,13 @@ void main() {
         return;
     }
     if ((u_map == 0 || u_map == 3) && v == 0.0) { frag = u_zero; return; }
+    v *= u_scale;
     float lo = u_lo, hi = u_hi;
-    if (u_log == 1) { v = log(1.0 + max(v, 0.0)); lo = log(1.0 + max(lo, 0.0)); hi = log(1.0 + max(hi, 0.0)); }
+    if (u_log == 1) {
+        // Anything at or below lo (but not zero) takes the bottom colour: it still shows.
+        float floor_v = max(lo, 1e-30);
+        v = log(max(v, floor_v)); lo = log(floor_v); hi = log(max(hi, floor_v));
+    }
     float t = (hi > lo) ? (v - lo) / (hi - lo) : 1.0;
     if (u_map == 0) frag = vec4(Viridis(t), 1.0);
     else if (u_map == 1) frag = vec4(Diverging(t), 1.0);

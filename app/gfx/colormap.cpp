@@ -65,7 +65,8 @@ bool ColormapPass::Render(const Texture& values, const ColormapParams& params, F
     glUniform1i(m_program.Uniform("u_map"), static_cast<int>(params.map));
     glUniform1f(m_program.Uniform("u_lo"), params.lo);
     glUniform1f(m_program.Uniform("u_hi"), params.hi);
-    glUniform1i(m_program.Uniform("u_log"), params.log_scale ? 1 : 0);
+    glUniform1i(m_program.Uniform("u_log"), params.log10 ? 1 : 0);
+    glUniform1f(m_program.Uniform("u_scale"), params.value_scale);
     glUniform4fv(m_program.Uniform("u_empty"), 1, params.empty_rgba);
     glUniform4fv(m_program.Uniform("u_zero"), 1, params.zero_rgba);
     glBindVertexArray(m_vao);

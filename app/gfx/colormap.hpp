@@ -18,13 +18,14 @@ struct ColormapParams {
     Colormap map = Colormap::Viridis;
     float lo = 0.0f;                                 // value at the start of the map
     float hi = 1.0f;                                 // value at the end of the map
-    bool log_scale = false;                          // map log(1 + v): counts spanning decades
+    bool log10 = false;                              // map log10(v) from lo (> 0) to hi: densities spanning decades
+    float value_scale = 1.0f;                        // v is multiplied by this first (counts per pixel -> density)
     float empty_rgba[4] = {0.10f, 0.105f, 0.12f, 1.0f};  // NaN pixels
     float zero_rgba[4] = {0.10f, 0.105f, 0.12f, 1.0f};   // exact zeros (viridis, greys)
     bool operator==(const ColormapParams&) const = default;
 };
 
-// Viridis and the diverging map on the CPU, for legends drawn with ImGui (t in [0, 1]).
+// Viridis, the diverging map and greys on the CPU, for legends drawn with ImGui (t in [0, 1]).
 void ColormapColor(Colormap map, float t, float rgb[3]);
 
 class ColormapPass {

@@ -11,6 +11,9 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include <lens/attention.hpp>
 #include <lens/lessons/attention_lesson.hpp>
@@ -19,6 +22,7 @@
 #include "../app_context.hpp"
 #include "../export.hpp"
 #include "../gfx/texture.hpp"
+#include "../widgets/colorbar.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
 #include "../widgets/paragraph.hpp"
@@ -61,11 +65,7 @@ std::string TokenLabel(const TokenSet& tokens, Index k) {
 
 class AttentionPanel final : public Panel {
 public:
-    AttentionPanel() {
-        m_spec.attention.d_model = 64;
-        m_spec.attention.heads = 4;
-        m_spec.attention.projection = ProjectionKind::Random;
-    }
+    AttentionPanel() { ApplyPreset("teaching"); }
 
     const char* Id() const override { return "attention"; }
     i18n::S Title() const override { return S::PanelAttention; }
@@ -110,6 +110,10 @@ protected:
     void DeclareFields(FieldTable& f) override {
         const auto image = [this] { return m_spec.source == kAttentionSourceImage; };
         const auto file = [this] { return m_spec.attention.projection == ProjectionKind::File; };
+        f.Preset("preset", S::FcPreset,
+                 {{"teaching", S::AttnPresetTeaching}, {"uniform", S::AttnPresetUniform}, {"sharp", S::AttnPresetSharp},
+                  {"qk_norm", S::AttnPresetQkNorm}, {"image", S::AttnPresetImage}},
+                 &m_preset, [this](const std::string& key) { return ApplyPreset(key); }, "load a case (applied before other keys)");
         f.Choice("source", S::AttnSource, &m_spec.source, {{"text", S::AttnSourceText}, {"image", S::AttnSourceImage}},
                  "tokens from text or from the image's patches")
             .EditWith(Editor::RadioRow);
@@ -135,6 +139,12 @@ protected:
         // View settings: the query's slider is bounded by the tokens of the shown result, the tab
         // bar is the view's editor.
         f.Int("query", S::AttnQuery, &m_spec.query, 0, kMaxTokens - 1, "query token shown over the image").EditWith(Editor::None).Display();
+        f.Choice("colour_scale", S::AttnColourScale, &m_scale_auto, {{"fixed", S::AttnScaleFixed}, {"auto", S::AttnScaleAuto}},
+                 "fixed: attention on 0..1, logits on -logit_limit..logit_limit; auto: each figure's own range")
+            .Display();
+        f.Float("logit_limit", S::AttnLogitLimit, &m_logit_limit, 0.1, 1000.0, "ends of the fixed logit scale (colour_scale=fixed)")
+            .Logarithmic()
+            .Display();
         f.Choice("view", S::AttnView, &m_tab, {{"heatmaps", S::AttnTabHeatmaps}, {"matrix", S::AttnTabMatrix}}, "which tab is shown")
             .EditWith(Editor::None)
             .Display()
@@ -144,13 +154,46 @@ protected:
     void DrawContent(AppContext& context) override;
 
 private:
+    // The teaching default shows structure: seeded-random projections at weight scale 1 give
+    // near-uniform attention (mean entropy 2.602 against 2.639 uniform on the default text), so the
+    // default scales Wq, Wk by kTeachingWeightScale. The other presets contrast it.
+    static constexpr float kTeachingWeightScale = 3.0f;
+    bool ApplyPreset(const std::string& key) {
+        AttentionPanelSpec spec;
+        spec.attention.d_model = 64;
+        spec.attention.heads = 4;
+        spec.attention.projection = ProjectionKind::Random;
+        spec.attention.weight_scale = kTeachingWeightScale;
+        if (key == "uniform") {
+            spec.attention.weight_scale = 0.1f;
+        } else if (key == "sharp") {
+            spec.attention.weight_scale = 8.0f;
+        } else if (key == "qk_norm") {
+            spec.attention.weight_scale = 8.0f;
+            spec.attention.qk_norm = true;
+        } else if (key == "image") {
+            spec.source = kAttentionSourceImage;
+        } else if (key != "teaching") {
+            return false;
+        }
+        spec.query = m_spec.query;
+        m_spec = spec;
+        m_preset = key;
+        return true;
+    }
+
     static void Append(std::vector<SpecIssue>& to, const std::vector<SpecIssue>& from) { to.insert(to.end(), from.begin(), from.end()); }
 
     void DrawEditors(const Computed* c);
     void DrawHeatmaps(AppContext& context, const Computed& c, ImVec2 avail);
     void DrawOverlay(AppContext& context, const Computed& c, ImVec2 size);
+    void DrawTokenAxes(const Computed& c, ImVec2 min, ImVec2 max, std::optional<std::pair<Index, Index>> hover);
+    ValueScale ProbabilityScaleOf(const Computed& c) const;
 
     AttentionPanelSpec m_spec;
+    std::string m_preset;
+    int m_scale_auto = 0;         // colour scales: 0 fixed (probabilities 0..1, logits +-limit), 1 each figure's own
+    float m_logit_limit = 8.0f;   // the fixed logit scale's ends
     int m_tab = 0;
     bool m_force_tab = true;
     std::unique_ptr<LatestTask<AttentionPanelSpec, Computed>> m_task;
@@ -168,6 +211,7 @@ private:
 void AttentionPanel::DrawEditors(const Computed* c) {
     const std::vector<SpecIssue> none;
     DrawSpecFields(c ? c->issues : none);
+    DrawDisplayFields();
     if (c && c->result) {
         const AttentionResult& r = *c->result;
         int query = static_cast<int>(std::min<std::int64_t>(m_spec.query, r.tokens - 1));
@@ -213,9 +257,10 @@ void AttentionPanel::DrawOverlay(AppContext& context, const Computed& c, ImVec2 
         const bool hovered = ImGui::IsItemHovered();
         draw->AddImage(m_image_texture.Get().ImId(), origin, ImVec2(origin.x + used_w, origin.y + used_h), ImVec2(0, 0), ImVec2(uv_x, uv_y));
         const auto row = r.Attention(0).row(q);
-        const float peak = std::max(row.maxCoeff(), 1e-9f);
+        // On the softmax map's scale (0..1 fixed): near-uniform attention stays dark everywhere.
+        const float peak = static_cast<float>(std::max(ProbabilityScaleOf(c).hi, 1e-9));
         for (Index k = 0; k < n; ++k) {
-            const float a = row(k) / peak;
+            const float a = std::min(row(k) / peak, 1.0f);
             const Index gy = k / c.prep->tokens.grid_cols, gx = k % c.prep->tokens.grid_cols;
             const ImVec2 p0(origin.x + cw * static_cast<float>(gx), origin.y + ch * static_cast<float>(gy));
             // Darken what the query ignores, so what it attends to shows through.
@@ -237,7 +282,7 @@ void AttentionPanel::DrawOverlay(AppContext& context, const Computed& c, ImVec2 
     } else {
         // Text: the tokens as a sentence, each shaded by the query's attention.
         const auto row = r.Attention(0).row(q);
-        const float peak = std::max(row.maxCoeff(), 1e-9f);
+        const float peak = static_cast<float>(std::max(ProbabilityScaleOf(c).hi, 1e-9));
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x);
         float x = origin.x, y = origin.y;
         const float line = ImGui::GetTextLineHeightWithSpacing() * 1.3f;
@@ -248,7 +293,7 @@ void AttentionPanel::DrawOverlay(AppContext& context, const Computed& c, ImVec2 
                 x = origin.x;
                 y += line;
             }
-            const float a = row(k) / peak;
+            const float a = std::min(row(k) / peak, 1.0f);
             draw->AddRectFilled(ImVec2(x, y), ImVec2(x + ts.x + 8, y + ts.y + 4), IM_COL32(255, 170, 60, static_cast<int>(230 * a)), 4);
             if (k == q) draw->AddRect(ImVec2(x, y), ImVec2(x + ts.x + 8, y + ts.y + 4), IM_COL32(120, 200, 255, 255), 4, 0, 2);
             draw->AddText(ImVec2(x + 4, y + 2), IM_COL32(240, 240, 245, 255), label.c_str());
@@ -259,69 +304,155 @@ void AttentionPanel::DrawOverlay(AppContext& context, const Computed& c, ImVec2 
     }
 }
 
+// Text drawn rotated a quarter turn counter-clockwise, reading upwards from `at` (its baseline's
+// start): column labels of a matrix.
+void AddTextUpwards(ImDrawList* draw, ImVec2 at, ImU32 color, const char* text) {
+    const int start = draw->VtxBuffer.Size;
+    draw->AddText(at, color, text);
+    for (int i = start; i < draw->VtxBuffer.Size; ++i) {
+        ImVec2& p = draw->VtxBuffer[i].pos;
+        const float dx = p.x - at.x, dy = p.y - at.y;
+        p = ImVec2(at.x + dy, at.y - dx);
+    }
+}
+
+// A token's axis label: the word (at most 10 characters) or "r,c" for a patch.
+std::string AxisLabel(const TokenSet& tokens, Index k) {
+    if (tokens.grid_cols > 0) return std::to_string(k / tokens.grid_cols) + "," + std::to_string(k % tokens.grid_cols);
+    std::string label = tokens.labels[static_cast<size_t>(k)];
+    if (label.size() > 10) label = label.substr(0, 9) + "~";
+    return label;
+}
+
+// Attention weights on viridis: an exact 0 (underflow, a masked key) is the bottom of the map, not
+// the "structural zero" dark of the matrix canvas.
+gfx::ColormapParams ProbabilityParams(const ValueScale& scale) {
+    gfx::ColormapParams params = ColormapParamsFor(gfx::Colormap::Viridis, scale);
+    gfx::ColormapColor(gfx::Colormap::Viridis, 0.0f, params.zero_rgba);
+    params.zero_rgba[3] = 1.0f;
+    return params;
+}
+
+ValueScale AttentionPanel::ProbabilityScaleOf(const Computed& c) const {
+    return ProbabilityScale(m_scale_auto != 0, static_cast<double>(c.attention_peak));
+}
+
+void AttentionPanel::DrawTokenAxes(const Computed& c, ImVec2 min, ImVec2 max, std::optional<std::pair<Index, Index>> hover) {
+    // Token labels: queries down the left, keys rotated along the top; every k-th when rows are
+    // thinner than a line of text.
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const Index n = c.result->tokens;
+    const float cell = (max.y - min.y) / static_cast<float>(n);
+    const float line = ImGui::GetTextLineHeight();
+    const Index step = std::max<Index>(1, static_cast<Index>(std::ceil(line / std::max(cell, 1e-3f))));
+    const ImU32 normal = ImGui::GetColorU32(ImGuiCol_TextDisabled), lit = IM_COL32(255, 215, 110, 255);
+    for (Index k = 0; k < n; ++k) {
+        const bool hovered_row = hover && hover->first == k, hovered_col = hover && hover->second == k;
+        const bool regular = k % step == 0;
+        if (!regular && !hovered_row && !hovered_col) continue;
+        const std::string label = AxisLabel(c.prep->tokens, k);
+        const ImVec2 ts = ImGui::CalcTextSize(label.c_str());
+        const float centre = static_cast<float>(k) * cell + cell * 0.5f;
+        if (regular || hovered_row)
+            draw->AddText(ImVec2(min.x - ts.x - 4, min.y + centre - ts.y * 0.5f), hovered_row ? lit : normal, label.c_str());
+        if (regular || hovered_col)
+            AddTextUpwards(draw, ImVec2(min.x + centre - ts.y * 0.5f, min.y - 4), hovered_col ? lit : normal, label.c_str());
+    }
+}
+
 void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2 avail) {
     const AttentionResult& r = *c.result;
     const float gap = ImGui::GetFontSize();
     const float label_h = ImGui::GetTextLineHeightWithSpacing();
-    const float top_h = std::min((avail.x - 3 * gap) / 4, avail.y * 0.42f);
-    const float w4 = (avail.x - 3 * gap) / 4;
+    const Index n = r.tokens;
+    // Room for the token labels of the softmax map (the widest label, at most 6 em).
+    float margin = 0;
+    for (Index k = 0; k < n; ++k) margin = std::max(margin, ImGui::CalcTextSize(AxisLabel(c.prep->tokens, k).c_str()).x);
+    margin = std::min(margin, ImGui::GetFontSize() * 6) + 8;
+    const float top_h = std::min((avail.x - 3 * gap) / 3.2f + margin, avail.y * 0.5f);
+    const float soft_w = std::min((avail.x - 3 * gap) * 0.36f, top_h - label_h + margin);
+    const float w3 = (avail.x - 3 * gap - soft_w) / 3;
     const ImVec2 top = ImGui::GetCursorScreenPos();
-    gfx::ColormapParams diverging;
-    diverging.map = gfx::Colormap::Diverging;
-    gfx::ColormapParams viridis;
-    viridis.map = gfx::Colormap::Viridis;
-    viridis.zero_rgba[0] = 0.267f;
-    viridis.zero_rgba[1] = 0.005f;
-    viridis.zero_rgba[2] = 0.329f;
     const std::uint64_t gen = m_task->Generation();
-    auto cell = [&](int i, S title, Heatmap& map, const Grid<float>& grid, gfx::ColormapParams params, ImVec2* mn, ImVec2* mx) {
-        ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(i) * (w4 + gap), top.y));
-        ImGui::TextUnformatted(Tr(title));
-        ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(i) * (w4 + gap), top.y + label_h));
-        map.Draw(Tr(title), grid, gen, ImVec2(w4, top_h - label_h), params, mn, mx);
+    const bool automatic = m_scale_auto != 0;
+    const ValueScale probability = ProbabilityScaleOf(c);
+    // Fixed: logits always on -limit..limit, so their growth with the weight scale shows (and QK
+    // LayerNorm's cap); auto: the figure's own symmetric range.
+    const double limit = std::max(static_cast<double>(m_logit_limit), 1e-6);
+    const ValueScale logits = automatic ? SymmetricScale(c.scores_range) : ValueScale{-limit, limit, ScaleKind::Linear};
+    const float xs[4] = {top.x, top.x + w3 + gap, top.x + 2 * (w3 + gap), top.x + 2 * (w3 + gap) + soft_w + gap};
+    const float widths[4] = {w3, w3, soft_w, w3};
+    auto title = [&](int i, S id) {
+        // Clipped to its own column: long titles never run into the next one.
+        ImGui::PushClipRect(ImVec2(xs[i], top.y), ImVec2(xs[i] + widths[i] - 4, top.y + label_h), true);
+        ImGui::SetCursorScreenPos(ImVec2(xs[i], top.y));
+        ImGui::TextUnformatted(Tr(id));
+        ImGui::PopClipRect();
     };
-    ImVec2 mn, mx;
-    diverging.lo = -c.x_range;
-    diverging.hi = c.x_range;
-    cell(0, S::AttnX, m_x_map, c.x_grid, diverging, &mn, &mx);
-    diverging.lo = -c.scores_range;
-    diverging.hi = c.scores_range;
-    if (!c.scores_grid.Empty()) cell(1, S::AttnScores, m_scores_map, c.scores_grid, diverging, &mn, &mx);
-    viridis.lo = 0;
-    viridis.hi = c.attention_peak;
+    auto cell = [&](int i, S id, Heatmap& map, const Grid<float>& grid, gfx::Colormap colormap, const ValueScale& scale, S caption) {
+        title(i, id);
+        ImGui::SetCursorScreenPos(ImVec2(xs[i], top.y + label_h));
+        HeatmapBar bar;
+        bar.caption = Tr(caption);
+        map.Draw(Tr(id), grid, gen, ImVec2(w3, top_h - label_h), ColormapParamsFor(colormap, scale), nullptr, nullptr, bar);
+    };
+    cell(0, S::AttnX, m_x_map, c.x_grid, gfx::Colormap::Diverging, SymmetricScale(c.x_range), S::AttnBarValue);
+    if (!c.scores_grid.Empty()) cell(1, S::AttnScores, m_scores_map, c.scores_grid, gfx::Colormap::Diverging, logits, S::AttnBarLogit);
+    // The softmax with token labels on both axes, the hovered cell outlined, its row and column lit.
+    title(2, S::AttnSoftmax);
+    ImGui::SetCursorScreenPos(ImVec2(xs[2] + margin, top.y + label_h + margin));
+    HeatmapBar soft_bar;
+    soft_bar.caption = Tr(S::AttnBarProbability);
     ImVec2 amn, amx;
-    cell(2, S::AttnSoftmax, m_attention_map, c.attention_grid, viridis, &amn, &amx);
-    diverging.lo = -c.output_range;
-    diverging.hi = c.output_range;
-    cell(3, S::AttnOutput, m_output_map, c.output_grid, diverging, &mn, &mx);
-    // Hover on the softmax map: query token <-> key token, value.
+    m_attention_map.Draw(Tr(S::AttnSoftmax), c.attention_grid, gen, ImVec2(soft_w - margin, top_h - label_h - margin),
+                         ProbabilityParams(probability), &amn, &amx, soft_bar);
+    cell(3, S::AttnOutput, m_output_map, c.output_grid, gfx::Colormap::Diverging, SymmetricScale(c.output_range), S::AttnBarValue);
+    std::optional<std::pair<Index, Index>> hover;
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     if (mouse.x >= amn.x && mouse.y >= amn.y && mouse.x < amx.x && mouse.y < amx.y && ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem)) {
-        const Index n = r.tokens;
         const Index qi = std::clamp<Index>(static_cast<Index>((mouse.y - amn.y) / (amx.y - amn.y) * static_cast<float>(n)), 0, n - 1);
         const Index ki = std::clamp<Index>(static_cast<Index>((mouse.x - amn.x) / (amx.x - amn.x) * static_cast<float>(n)), 0, n - 1);
+        hover = std::make_pair(qi, ki);
+        const float cw = (amx.x - amn.x) / static_cast<float>(n), ch = (amx.y - amn.y) / static_cast<float>(n);
+        ImDrawList* draw = ImGui::GetWindowDrawList();
+        const ImVec2 c0(amn.x + cw * static_cast<float>(ki), amn.y + ch * static_cast<float>(qi));
+        draw->AddRectFilled(ImVec2(amn.x, c0.y), ImVec2(amx.x, c0.y + ch), IM_COL32(255, 255, 255, 40));
+        draw->AddRectFilled(ImVec2(c0.x, amn.y), ImVec2(c0.x + cw, amx.y), IM_COL32(255, 255, 255, 40));
+        draw->AddRect(ImVec2(c0.x - 1, c0.y - 1), ImVec2(c0.x + cw + 1, c0.y + ch + 1), IM_COL32(255, 215, 110, 255), 0, 0, 2.0f);
         ImGui::SetTooltip(Tr(S::AttnHover), static_cast<long long>(qi), TokenLabel(c.prep->tokens, qi).c_str(),
                           static_cast<long long>(ki), TokenLabel(c.prep->tokens, ki).c_str(),
                           static_cast<double>(r.Attention(0)(qi, ki)));
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) m_spec.query = qi;
     }
+    DrawTokenAxes(c, amn, amx, hover);
     MarkFigure(top, ImVec2(top.x + avail.x, top.y + top_h));
 
-    // Per-head small multiples, and the query's attention over the image or text.
+    // Per-head small multiples on a square grid, one colour bar for all (one scale), and the
+    // query's attention over the image or text.
     const float bottom_y = top.y + top_h + gap * 0.5f;
     const float bottom_h = avail.y - top_h - gap * 0.5f;
     const float heads_w = avail.x * 0.5f - gap;
     const int shown = static_cast<int>(c.head_grids.size());
-    const int cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(shown) * 2))));
+    const int cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(shown)))));
     const int rows = (shown + cols - 1) / cols;
-    const float cell_w = std::min(heads_w / static_cast<float>(cols), (bottom_h - label_h) / static_cast<float>(std::max(rows, 1)) * 0.92f);
+    ColorbarSpec heads_bar;
+    heads_bar.map = gfx::Colormap::Viridis;
+    heads_bar.scale = probability;
+    heads_bar.caption = Tr(S::AttnBarProbability);
+    const float bar_h = ColorbarHeight(std::min(heads_w, ImGui::GetFontSize() * 22), heads_bar) + 6;
+    const float cell_w = std::max(8.0f, std::min(heads_w / static_cast<float>(cols), (bottom_h - label_h - bar_h) / static_cast<float>(std::max(rows, 1))));
     ImGui::SetCursorScreenPos(ImVec2(top.x, bottom_y));
     ImGui::TextDisabled(Tr(S::AttnHeads), static_cast<long long>(r.heads));
+    const gfx::ColormapParams head_params = ProbabilityParams(probability);
+    HeatmapBar no_bar;
+    no_bar.show = false;
     for (int h = 0; h < shown; ++h) {
         ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(h % cols) * cell_w, bottom_y + label_h + static_cast<float>(h / cols) * cell_w));
         m_head_maps[static_cast<size_t>(h)].Draw(("h" + std::to_string(h)).c_str(), c.head_grids[static_cast<size_t>(h)], gen,
-                                                 ImVec2(cell_w - 4, cell_w - 4), viridis);
+                                                 ImVec2(cell_w - 4, cell_w - 4), head_params, nullptr, nullptr, no_bar);
     }
+    ImGui::SetCursorScreenPos(ImVec2(top.x, bottom_y + label_h + static_cast<float>(rows) * cell_w + 2));
+    Colorbar("heads_bar", std::min(heads_w, ImGui::GetFontSize() * 22), heads_bar);
     const float right_x = top.x + avail.x * 0.5f;
     const float right_w = avail.x * 0.5f;
     ImGui::SetCursorScreenPos(ImVec2(right_x, bottom_y));
@@ -355,6 +486,7 @@ void AttentionPanel::DrawHeatmaps(AppContext& context, const Computed& c, ImVec2
     axes.log_x = true;
     axes.x_label = Tr(S::AttnWeightScale);
     axes.y_label = Tr(S::AttnEntropyAxis);
+    axes.legend_outside = true;
     (void)plot_h;
     LinePlot("entropy", ImVec2(right_w * 0.5f, bottom_h - label_h), series, axes, lines);
 }

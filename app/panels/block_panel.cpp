@@ -143,6 +143,19 @@ private:
         return bottom;
     }
 
+    // A residual (skip) connection: from the right of the box at y_from, down the diagram's right
+    // edge, into the right of the add box `label` centred at cx whose top is y_add, with an arrowhead.
+    static void Residual(ImDrawList* draw, float cx, float x_edge, float y_from, float y_add, const char* label) {
+        const float font = ImGui::GetFontSize();
+        const ImVec2 ts = ImGui::CalcTextSize(label);
+        const float box_right = cx + ts.x * 0.5f + font * 0.6f;
+        const float y_to = y_add + (ts.y + font * 0.6f) * 0.5f;
+        const ImU32 color = IM_COL32(255, 170, 90, 220);
+        const ImVec2 points[] = {ImVec2(cx + font * 1.2f, y_from), ImVec2(x_edge, y_from), ImVec2(x_edge, y_to), ImVec2(box_right + 7, y_to)};
+        draw->AddPolyline(points, 4, color, 0, 1.8f);
+        draw->AddTriangleFilled(ImVec2(box_right, y_to), ImVec2(box_right + 8, y_to - 4), ImVec2(box_right + 8, y_to + 4), color);
+    }
+
     void DrawDiagram() {
         ImDrawList* draw = ImGui::GetWindowDrawList();
         const ImVec2 origin = ImGui::GetCursorScreenPos();
@@ -164,6 +177,7 @@ private:
         y = ImGui::GetCursorScreenPos().y + 4;
         y = Box(draw, cx, y, "x", add, nd);
         if (m_shown->spec.layout == BlockLayout::Parallel) {
+            const float skip = y - ImGui::GetFontSize() * 1.0f;
             y = Box(draw, cx, y, "LayerNorm", norm, nd);
             y = Box(draw, cx, y, Tr(S::BlockFusedProjection), attn, fused);
             // Two branches side by side.
@@ -178,25 +192,33 @@ private:
             yl = Box(draw, left, yl + 6, "softmax(QK^T/sqrt(d_h))", attn, nn);
             yl = Box(draw, left, yl, "A V, W_o", attn, nd);
             yr = Box(draw, right, yr, "GELU", mlp, nm);
-            yr = Box(draw, right, yr, "MLP out", mlp, nd);
+            yr = Box(draw, right, yr, Tr(S::DiagMlpOut), mlp, nd);
             y = std::max(yl, yr) + split;
             draw->AddLine(ImVec2(left, yl), ImVec2(cx, y), edge, 1.5f);
             draw->AddLine(ImVec2(right, yr), ImVec2(cx, y), edge, 1.5f);
-            y = Box(draw, cx, y, "x + attention + MLP", add, nd);
+            Residual(draw, cx, origin.x + width - ImGui::GetFontSize() * 0.5f, skip, y, Tr(S::DiagAddBoth));
+            y = Box(draw, cx, y, Tr(S::DiagAddBoth), add, nd);
         } else {
             const bool pre = m_shown->spec.layout == BlockLayout::PreNorm;
+            // Residual arrows: x skips the attention into "x + attention", which skips the MLP.
+            const float edge_x = origin.x + width - ImGui::GetFontSize() * 0.8f;
+            const float skip1 = y - ImGui::GetFontSize() * 1.0f;
             if (pre) y = Box(draw, cx, y, "LayerNorm", norm, nd);
             y = Box(draw, cx, y, "W_q, W_k, W_v", attn, n3d);
             if (m_shown->spec.qk_norm) y = Box(draw, cx, y, "LN(Q), LN(K)", norm, n3d);
             y = Box(draw, cx, y, "softmax(Q K^T / sqrt(d_h))", attn, nn);
             y = Box(draw, cx, y, "A V", attn, nd);
             y = Box(draw, cx, y, "W_o", attn, nd);
-            y = Box(draw, cx, y, "x + attention", add, nd);
-            y = Box(draw, cx, y, pre ? "LayerNorm" : "LayerNorm (post)", norm, nd);
-            y = Box(draw, cx, y, "MLP in + GELU", mlp, nm);
-            y = Box(draw, cx, y, "MLP out", mlp, nd);
-            y = Box(draw, cx, y, "x + MLP", add, pre ? nd : nullptr);
-            if (!pre) y = Box(draw, cx, y + 6, "LayerNorm (post)", norm, nd);
+            Residual(draw, cx, edge_x, skip1, y, Tr(S::DiagAddAttention));
+            y = Box(draw, cx, y, Tr(S::DiagAddAttention), add, nd);
+            float skip2 = y - ImGui::GetFontSize() * 1.0f;
+            y = Box(draw, cx, y, pre ? "LayerNorm" : Tr(S::DiagLayerNormPost), norm, nd);
+            if (!pre) skip2 = y - ImGui::GetFontSize() * 1.0f;  // post-norm: the MLP's skip starts after the norm
+            y = Box(draw, cx, y, Tr(S::DiagMlpIn), mlp, nm);
+            y = Box(draw, cx, y, Tr(S::DiagMlpOut), mlp, nd);
+            Residual(draw, cx, edge_x - ImGui::GetFontSize() * 0.4f, skip2, y, Tr(S::DiagAddMlp));
+            y = Box(draw, cx, y, Tr(S::DiagAddMlp), add, pre ? nd : nullptr);
+            if (!pre) y = Box(draw, cx, y + 6, Tr(S::DiagLayerNormPost), norm, nd);
         }
         ImGui::SetCursorScreenPos(ImVec2(origin.x, y + 8));
         ImGui::Dummy(ImVec2(width, 1));

@@ -20,6 +20,7 @@
 
 #include "../app_context.hpp"
 #include "../export.hpp"
+#include "../widgets/colorbar.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
 #include "../widgets/spec_editor.hpp"
@@ -312,7 +313,7 @@ void ConvPanel::DrawStats(const ConvOperator& op) {
     row(Tr(S::ConvStatWeights), n(st.weights), "kh x kw x Cin/groups x Cout");
     row(Tr(S::ConvStatParameters), n(st.parameters), Tr(s.bias ? S::ConvStatParametersBias : S::ConvStatParametersNoBias));
     row(Tr(S::ConvStatUseful), n(st.useful_macs), Tr(S::ConvStatUsefulFormula));
-    row(Tr(S::ConvStatDense), n(st.dense_macs) + " (" + FormatSI(static_cast<double>(st.dense_macs)) + ")", "rows x cols");
+    row(Tr(S::ConvStatDense), n(st.dense_macs) + " (" + FormatSI(static_cast<double>(st.dense_macs)) + ")", Tr(S::ConvRowsTimesCols));
     std::snprintf(buf, sizeof buf, "%.3g%%", st.gemm_utilization * 100.0);
     row(Tr(S::ConvStatUtilization), buf, Tr(S::ConvStatUtilizationFormula));
     std::snprintf(buf, sizeof buf, "%s x %s%s", n(st.im2col_rows).c_str(), n(st.im2col_cols).c_str(),
@@ -422,10 +423,10 @@ void ConvPanel::DrawLinkedGrids(const ConvOperator& op, ImVec2 size) {
                     draw->AddRect(a, b, IM_COL32(30, 30, 36, 255));
                     if (tap && tap->ky == ky && tap->kx == kx) draw->AddRect(a, b, IM_COL32(255, 255, 255, 255), 0, 0, 2.5f);
                     if (cell >= 40) {
-                        char text[16];
-                        std::snprintf(text, sizeof text, "%.2f", static_cast<double>(v));
-                        const ImVec2 ts = ImGui::CalcTextSize(text);
-                        draw->AddText(ImVec2(a.x + (cell - ts.x) / 2, a.y + (cell - ts.y) / 2), IM_COL32(20, 20, 20, 255), text);
+                        // One number format (no "-0.00"), ink after the cell's luminance.
+                        const std::string text = FormatNumber(static_cast<double>(v), 2);
+                        const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
+                        draw->AddText(ImVec2(a.x + (cell - ts.x) / 2, a.y + (cell - ts.y) / 2), LabelColorOn(rgb), text.c_str());
                     }
                 }
         }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <vector>
+
 #include <lens/lessons/fc_lesson.hpp>
 
 #include "../widgets/matrix_canvas.hpp"
@@ -91,6 +93,12 @@ private:
         const Count macs[3] = {st.full_macs, st.share_features_macs, st.share_inputs_macs};
         const ImVec2 top = ImGui::GetCursorScreenPos();
         auto full = std::dynamic_pointer_cast<const DenseFcOperator>(built.forms[0]);
+        // The three forms are compared side by side: one density scale for all (the full weight
+        // shows denser than form I, 64 times sparser on the notes' presets).
+        std::vector<double> densities;
+        for (const MatrixPtr& form : built.forms)
+            if (form) densities.push_back(Density(form->NonZeros(), form->Rows(), form->Cols()));
+        const ValueScale shared = DensityScale(densities);
         for (int i = 0; i < 3; ++i) {
             ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(i) * (w + gap), top.y));
             ImGui::BeginGroup();
@@ -108,6 +116,7 @@ private:
                 options.value_range = 1.0f / std::sqrt(static_cast<float>(std::max<Index>(1, spec.in_count)));
                 options.row_block = position ? spec.out_features : spec.out_count;
                 options.col_block = position ? spec.in_features : spec.in_count;
+                options.density_scale = shared;
                 const MatrixPtr form = built.forms[static_cast<size_t>(i)];
                 if (full) {
                     options.describe = [full, form](Index row, Index col) {

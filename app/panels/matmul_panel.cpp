@@ -7,6 +7,7 @@
 
 #include <lens/lessons/matmul_lesson.hpp>
 
+#include "../widgets/colorbar.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/plot.hpp"
 #include "lesson_panel.hpp"
@@ -79,23 +80,32 @@ private:
         const ImVec2 b_at(top.x + static_cast<float>(n) * s + gap, top.y + label_h);
         const ImVec2 a_at(top.x, top.y + label_h + static_cast<float>(n) * s + gap + label_h);
         const ImVec2 ab_at(b_at.x, a_at.y);
-        gfx::ColormapParams params;
-        params.map = gfx::Colormap::Diverging;
-        auto draw = [&](Heatmap& map, const char* id, const Grid<float>& grid, float range, ImVec2 at, ImVec2 size, const char* title) {
+        // Each matrix on its own symmetric scale; the three colour bars fill the free corner left
+        // of B, above A (the maps themselves keep one square per entry).
+        HeatmapBar no_bar;
+        no_bar.show = false;
+        ImVec2 mins[3], maxs[3];
+        auto draw = [&](int i, Heatmap& map, const char* id, const Grid<float>& grid, float range, ImVec2 at, ImVec2 size, const char* title) {
             ImGui::SetCursorScreenPos(ImVec2(at.x, at.y - label_h));
             ImGui::TextUnformatted(title);
             ImGui::SetCursorScreenPos(at);
-            params.lo = -range;
-            params.hi = range;
-            map.Draw(id, grid, Generation(), size, params);
+            map.Draw(id, grid, Generation(), size, ColormapParamsFor(gfx::Colormap::Diverging, SymmetricScale(range)), &mins[i], &maxs[i], no_bar);
         };
         char title[160];
         std::snprintf(title, sizeof title, Tr(S::MatmulTitleB), static_cast<long long>(r.b.rows()), static_cast<long long>(r.b.cols()), static_cast<long long>(r.rank_b));
-        draw(m_b, "b", shown.b, shown.range_b, b_at, ImVec2(static_cast<float>(p) * s, static_cast<float>(n) * s), title);
+        draw(1, m_b, "b", shown.b, shown.range_b, b_at, ImVec2(static_cast<float>(p) * s, static_cast<float>(n) * s), title);
         std::snprintf(title, sizeof title, Tr(S::MatmulTitleA), static_cast<long long>(r.a.rows()), static_cast<long long>(r.a.cols()), static_cast<long long>(r.rank_a));
-        draw(m_a, "a", shown.a, shown.range_a, a_at, ImVec2(static_cast<float>(n) * s, static_cast<float>(m) * s), title);
+        draw(0, m_a, "a", shown.a, shown.range_a, a_at, ImVec2(static_cast<float>(n) * s, static_cast<float>(m) * s), title);
         std::snprintf(title, sizeof title, Tr(S::MatmulTitleAB), static_cast<long long>(r.ab.rows()), static_cast<long long>(r.ab.cols()), static_cast<long long>(r.rank_ab));
-        draw(m_ab, "ab", shown.ab, shown.range_ab, ab_at, ImVec2(static_cast<float>(p) * s, static_cast<float>(m) * s), title);
+        draw(2, m_ab, "ab", shown.ab, shown.range_ab, ab_at, ImVec2(static_cast<float>(p) * s, static_cast<float>(m) * s), title);
+        // The colour bars right of AB, or in the corner left of B when AB fills the width.
+        const float right_x = ab_at.x + static_cast<float>(p) * s + gap;
+        const float right_w = top.x + avail.x - right_x;
+        if (right_w >= ImGui::GetFontSize() * 8)
+            DrawColorbars(shown, ImVec2(right_x, b_at.y), std::min(right_w, ImGui::GetFontSize() * 16));
+        else
+            DrawColorbars(shown, top, std::max(b_at.x - top.x - gap, ImGui::GetFontSize() * 4));
+        DrawLinkedHover(r, mins, maxs);
         MarkFigure(top, ImVec2(top.x + avail.x, a_at.y + static_cast<float>(m) * s));
 
         ImGui::SetCursorScreenPos(ImVec2(top.x, top.y + avail.y - plot_h));
@@ -117,6 +127,45 @@ private:
         axes.x_label = Tr(S::MatmulSvIndex);
         axes.y_label = Tr(S::MatmulSvAxis);
         LinePlot("sv", ImVec2(avail.x, plot_h), all, axes, tolerance);
+    }
+
+    // One colour bar per matrix, stacked at `at`.
+    static void DrawColorbars(const Shown& shown, ImVec2 at, float width) {
+        const char* names[3] = {"A", "B", "AB"};
+        const float ranges[3] = {shown.range_a, shown.range_b, shown.range_ab};
+        ImGui::SetCursorScreenPos(at);
+        ImGui::BeginGroup();
+        for (int i = 0; i < 3; ++i) {
+            ColorbarSpec bar;
+            bar.map = gfx::Colormap::Diverging;
+            bar.scale = SymmetricScale(ranges[i]);
+            bar.caption = names[i];
+            Colorbar(names[i], width, bar);
+        }
+        ImGui::EndGroup();
+    }
+
+    // Hovering an entry of AB lights the row of A and the column of B that make it.
+    static void DrawLinkedHover(const MatmulResult& r, const ImVec2 mins[3], const ImVec2 maxs[3]) {
+        const ImVec2 mouse = ImGui::GetIO().MousePos;
+        const ImVec2 mn = mins[2], mx = maxs[2];
+        if (!(mouse.x >= mn.x && mouse.y >= mn.y && mouse.x < mx.x && mouse.y < mx.y) || r.ab.rows() == 0 || r.ab.cols() == 0) return;
+        if (!ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem)) return;
+        const auto rows = static_cast<Eigen::Index>(r.ab.rows()), cols = static_cast<Eigen::Index>(r.ab.cols());
+        const Eigen::Index i = std::clamp<Eigen::Index>(static_cast<Eigen::Index>((mouse.y - mn.y) / (mx.y - mn.y) * static_cast<float>(rows)), 0, rows - 1);
+        const Eigen::Index j = std::clamp<Eigen::Index>(static_cast<Eigen::Index>((mouse.x - mn.x) / (mx.x - mn.x) * static_cast<float>(cols)), 0, cols - 1);
+        ImDrawList* draw = ImGui::GetWindowDrawList();
+        const ImU32 lit = IM_COL32(255, 215, 110, 255);
+        auto band = [&](ImVec2 a, ImVec2 b) {
+            draw->AddRectFilled(a, b, IM_COL32(255, 255, 255, 45));
+            draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), lit, 0, 0, 2.0f);
+        };
+        const float ch = (mx.y - mn.y) / static_cast<float>(rows), cw = (mx.x - mn.x) / static_cast<float>(cols);
+        band(ImVec2(mn.x + cw * static_cast<float>(j), mn.y + ch * static_cast<float>(i)), ImVec2(mn.x + cw * static_cast<float>(j + 1), mn.y + ch * static_cast<float>(i + 1)));
+        band(ImVec2(mins[0].x, mins[0].y + ch * static_cast<float>(i)), ImVec2(maxs[0].x, mins[0].y + ch * static_cast<float>(i + 1)));  // row i of A
+        band(ImVec2(mins[1].x + cw * static_cast<float>(j), mins[1].y), ImVec2(mins[1].x + cw * static_cast<float>(j + 1), maxs[1].y));  // column j of B
+        ImGui::SetTooltip(Tr(S::MatmulHover), static_cast<long long>(i), static_cast<long long>(j), static_cast<long long>(i),
+                          static_cast<long long>(j), FormatNumber(static_cast<double>(r.ab(i, j)), 4).c_str());
     }
 
     Heatmap m_a, m_b, m_ab;

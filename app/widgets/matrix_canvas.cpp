@@ -14,6 +14,9 @@
 #include <cstdio>
 
 #include "../i18n/strings.hpp"
+#include "colorbar.hpp"
+#include "paragraph.hpp"
+#include "hover_format.hpp"
 
 namespace lens::app {
 namespace {
@@ -31,6 +34,24 @@ RasterMode ModeOf(CanvasColoring coloring) {
 
 // Entries narrower than this (px) get no text label.
 constexpr double kLabelMinPx = 26.0;
+
+// The colour the shader gives one structural non-zero at entry level (colormap.frag.glsl), so its
+// label can pick black or white text.
+void CellColor(const CanvasOptions& options, Index param, float value, float rgb[3]) {
+    switch (options.coloring) {
+        case CanvasColoring::Parameter: {
+            const float v = static_cast<float>(param);
+            const float h = v * 0.61803398875f - std::floor(v * 0.61803398875f) + 0.1f;
+            const float sat = 0.55f + 0.35f * (v * 0.3819660113f - std::floor(v * 0.3819660113f));
+            ImGui::ColorConvertHSVtoRGB(h - std::floor(h), sat, 0.95f, rgb[0], rgb[1], rgb[2]);
+            break;
+        }
+        case CanvasColoring::Value:
+            gfx::ColormapColor(gfx::Colormap::Diverging, 0.5f + 0.5f * value / std::max(options.value_range, 1e-12f), rgb);
+            break;
+        default: gfx::ColormapColor(gfx::Colormap::Viridis, 1.0f, rgb); break;  // density 1: the top of the map
+    }
+}
 
 }  // namespace
 
@@ -68,12 +89,13 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
         return;
     }
 
+    UpdateDensity(*matrix, options);
     UpdateView(*matrix, frame, hovered, active, options);
     RequestRaster(matrix, generation, options);
     draw->PushClipRect(frame.min, frame.max, true);
     DrawRaster(draw, generation, options);
     DrawExtentAndBlocks(draw, *matrix, frame, options);
-    if (std::min(m_view.Zoom(), m_view.Zoom() * m_view.Aspect()) >= kLabelMinPx) DrawLabels(draw, *matrix, m_view.Visible());
+    if (std::min(m_view.Zoom(), m_view.Zoom() * m_view.Aspect()) >= kLabelMinPx) DrawLabels(draw, *matrix, m_view.Visible(), options);
     DrawHighlights(draw, *matrix, frame, options);
     if (hovered) DrawHover(draw, *matrix, options);
     draw->PopClipRect();
@@ -98,6 +120,8 @@ MatrixCanvas::Frame MatrixCanvas::Layout(ImVec2 size, const CanvasOptions& optio
     f.max = ImVec2(f.min.x + f.canvas_size.x, f.min.y + f.canvas_size.y);
     m_min = f.origin;
     m_max = ImVec2(f.max.x, f.max.y + f.legend);
+    m_canvas_min = f.min;
+    m_canvas_max = f.max;
     return f;
 }
 
@@ -183,10 +207,10 @@ void MatrixCanvas::DrawRaster(ImDrawList* draw, std::uint64_t generation, const 
     gfx::ColormapParams params;
     switch (options.coloring) {
         case CanvasColoring::Structure:
-            params.map = gfx::Colormap::Viridis;
-            params.lo = 0;
-            params.hi = std::max(raster->hi, 1.0f);
-            params.log_scale = raster->hi > 64;
+            // Density: non-zeros per entry the pixel covers, on the (shared) log scale. Edge pixels
+            // may cover fewer entries than the interior ones: they read a little sparser.
+            params = ColormapParamsFor(gfx::Colormap::Viridis, m_density_scale);
+            params.value_scale = 1.0f / static_cast<float>(raster->entries_per_pixel_row * raster->entries_per_pixel_col);
             break;
         case CanvasColoring::Parameter: params.map = gfx::Colormap::Categorical; break;
         case CanvasColoring::Value:
@@ -293,12 +317,12 @@ void MatrixCanvas::DrawHover(ImDrawList* draw, const StructuredMatrix& matrix, c
     ImGui::BeginTooltip();
     ImGui::Text("%s %s", Tr(S::CanvasRow), FormatExact(h.row).c_str());
     ImGui::SameLine();
-    ImGui::TextDisabled("%s", (options.row_label ? options.row_label(h.row) : matrix.RowLabel(h.row)).c_str());
+    ImGui::TextDisabled("%s", (options.row_label ? options.row_label(h.row) : FormatCoords(matrix.RowCoords(h.row))).c_str());
     ImGui::Text("%s %s", Tr(S::CanvasCol), FormatExact(h.col).c_str());
     ImGui::SameLine();
-    ImGui::TextDisabled("%s", (options.col_label ? options.col_label(h.col) : matrix.ColLabel(h.col)).c_str());
+    ImGui::TextDisabled("%s", (options.col_label ? options.col_label(h.col) : FormatCoords(matrix.ColCoords(h.col))).c_str());
     ImGui::Separator();
-    ImGui::TextUnformatted((options.describe ? options.describe(h.row, h.col) : matrix.Describe(h.row, h.col)).c_str());
+    ImGui::TextUnformatted((options.describe ? options.describe(h.row, h.col) : FormatEntry(matrix.Entry(h.row, h.col))).c_str());
     ImGui::EndTooltip();
 }
 
@@ -320,8 +344,9 @@ void MatrixCanvas::DrawStatusAndLegend(ImDrawList* draw, const Frame& frame, con
 
 // [SECTION] Labels and legend
 
-void MatrixCanvas::DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible) {
-    // At entry level: the weight's label in every structural non-zero that is on screen.
+void MatrixCanvas::DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible, const CanvasOptions& options) {
+    // At entry level: the weight's label in every structural non-zero that is on screen, in black or
+    // white after the cell's colour; labels that would be smaller than kMinLabelPx are dropped.
     const Index c0 = static_cast<Index>(std::floor(visible.x0)), c1 = static_cast<Index>(std::ceil(visible.x1));
     const Index r0 = static_cast<Index>(std::floor(visible.y0)), r1 = static_cast<Index>(std::ceil(visible.y1));
     if ((c1 - c0) * (r1 - r0) > 20000) return;  // bounded by the zoom; a guard against tiny fonts
@@ -340,58 +365,57 @@ void MatrixCanvas::DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, 
                 if (label.size() > 3 && label[0] == 'w' && label[1] == '[') label = label.substr(2, label.size() - 3);
                 ts = font->CalcTextSizeA(size, FLT_MAX, 0, label.c_str());
                 if (ts.x > zoom - 4) {
-                    size = std::max(8.0f, size * static_cast<float>((zoom - 4) / ts.x));
+                    size = size * static_cast<float>((zoom - 4) / ts.x);
+                    if (size < kMinLabelPx) continue;
                     ts = font->CalcTextSizeA(size, FLT_MAX, 0, label.c_str());
                 }
             }
             if (ts.x > zoom) continue;
             const ImVec2 a = m_view.ContentToScreen(static_cast<double>(c) + 0.5, static_cast<double>(r) + 0.5);
             const float value = matrix.ParameterValue(*param);
-            draw->AddText(font, size, ImVec2(a.x - ts.x * 0.5f + 1, a.y - ts.y * 0.5f + 1), IM_COL32(0, 0, 0, 200), label.c_str());
-            draw->AddText(font, size, ImVec2(a.x - ts.x * 0.5f, a.y - ts.y * 0.5f), IM_COL32(255, 255, 255, 255), label.c_str());
+            float rgb[3];
+            CellColor(options, *param, value, rgb);
+            const ImU32 ink = LabelColorOn(rgb);
+            draw->AddText(font, size, ImVec2(a.x - ts.x * 0.5f, a.y - ts.y * 0.5f), ink, label.c_str());
             if (zoom >= base * 3.2) {
-                char text[32];
-                std::snprintf(text, sizeof text, "%.3f", static_cast<double>(value));
+                const std::string text = FormatNumber(value);
                 const float small = base * 0.8f;
-                const ImVec2 vs = font->CalcTextSizeA(small, FLT_MAX, 0, text);
-                draw->AddText(font, small, ImVec2(a.x - vs.x * 0.5f, a.y + ts.y * 0.5f), IM_COL32(230, 230, 230, 200), text);
+                const ImVec2 vs = font->CalcTextSizeA(small, FLT_MAX, 0, text.c_str());
+                draw->AddText(font, small, ImVec2(a.x - vs.x * 0.5f, a.y + ts.y * 0.5f), ink, text.c_str());
             }
         }
     }
 }
 
+void MatrixCanvas::UpdateDensity(const StructuredMatrix& matrix, const CanvasOptions& options) {
+    m_density = Density(matrix.NonZeros(), matrix.Rows(), matrix.Cols());
+    const double own[] = {m_density};
+    m_density_scale = options.density_scale ? *options.density_scale : DensityScale(own);
+}
+
 void MatrixCanvas::DrawLegend(ImDrawList* draw, ImVec2 at, float width, const CanvasOptions& options) {
-    const float h = ImGui::GetTextLineHeight();
-    const Raster* raster = m_raster.Current();
-    char text[256];
-    if (options.coloring == CanvasColoring::Parameter) {
-        std::snprintf(text, sizeof text, "%s", Tr(S::CanvasLegendParameter));
-        // Wrapped to the canvas (two lines fit in the default legend height).
-        draw->AddText(ImGui::GetFont(), ImGui::GetFontSize(), at, ImGui::GetColorU32(ImGuiCol_Text), text, nullptr, width);
-        return;
+    ColorbarSpec bar;
+    switch (options.coloring) {
+        case CanvasColoring::Parameter:
+            bar.map = gfx::Colormap::Categorical;
+            bar.caption = options.legend_caption ? options.legend_caption : Tr(S::CanvasLegendParameter);
+            break;
+        case CanvasColoring::Value:
+            bar.map = gfx::Colormap::Diverging;
+            bar.scale = SymmetricScale(options.value_range, options.value_range);
+            bar.caption = options.legend_caption ? options.legend_caption : Tr(S::CanvasLegendValue);
+            break;
+        default: {
+            bar.map = gfx::Colormap::Viridis;
+            bar.scale = m_density_scale;
+            const Raster* raster = m_raster.Current();
+            const Index block = raster ? raster->entries_per_pixel_row * raster->entries_per_pixel_col : 1;
+            bar.caption = options.legend_caption ? options.legend_caption : Tr(block > 1 ? S::CanvasLegendDensity : S::CanvasLegendEntry);
+            bar.badge = Printf(Tr(S::CanvasDensityBadge), FormatPercent(m_density).c_str());
+            break;
+        }
     }
-    const float bar_w = std::min(width * 0.35f, ImGui::GetFontSize() * 14);
-    const int steps = 48;
-    const gfx::Colormap map = options.coloring == CanvasColoring::Value ? gfx::Colormap::Diverging : gfx::Colormap::Viridis;
-    for (int i = 0; i < steps; ++i) {
-        float rgb[3];
-        gfx::ColormapColor(map, (static_cast<float>(i) + 0.5f) / steps, rgb);
-        const float x0 = at.x + bar_w * static_cast<float>(i) / steps, x1 = at.x + bar_w * static_cast<float>(i + 1) / steps;
-        draw->AddRectFilled(ImVec2(x0, at.y + 2), ImVec2(x1 + 0.5f, at.y + h - 2), ImGui::ColorConvertFloat4ToU32(ImVec4(rgb[0], rgb[1], rgb[2], 1)));
-    }
-    if (options.coloring == CanvasColoring::Value) {
-        std::snprintf(text, sizeof text, "-%.3g ... 0 ... +%.3g   %s", static_cast<double>(options.value_range),
-                      static_cast<double>(options.value_range), Tr(S::CanvasLegendValue));
-    } else {
-        const double hi = raster ? static_cast<double>(raster->hi) : 0.0;
-        const Index block = raster ? raster->entries_per_pixel_row * raster->entries_per_pixel_col : 1;
-        if (block > 1)
-            std::snprintf(text, sizeof text, Tr(S::CanvasLegendCountBlock), hi, FormatExact(block).c_str());
-        else
-            std::snprintf(text, sizeof text, "%s", Tr(S::CanvasLegendEntry));
-    }
-    draw->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(at.x + bar_w + 8, at.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), text,
-                  nullptr, std::max(width - bar_w - 8, ImGui::GetFontSize() * 4));
+    DrawColorbar(draw, at, width, bar);
 }
 
 }  // namespace lens::app

@@ -1,8 +1,9 @@
 // app/widgets/matrix_canvas.hpp: the canvas every operator view draws through. It shows any
 // StructuredMatrix from the whole matrix down to single labelled entries: wheel zoom about the
-// pointer, drag pan, double-click fit, a hover readout from Describe(), linked row/column
-// highlights, block grid lines and a colour legend. Rasterisation runs on the task runner (exact,
-// bounded by the pixels), so panning never blocks a frame; the colormap runs on the GPU.
+// pointer, drag pan, double-click fit, a hover readout from the matrix's entry data (formatted by
+// hover_format.hpp in the UI language), linked row/column highlights, block grid lines and a colour
+// legend. Rasterisation runs on the task runner (exact, bounded by the pixels), so panning never
+// blocks a frame; the colormap runs on the GPU.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <imgui.h>
 
 #include <lens/operator.hpp>
+#include <lens/scale.hpp>
 #include <lens/task.hpp>
 
 #include "../gfx/colormap.hpp"
@@ -37,11 +39,17 @@ struct CanvasOptions {
     float value_range = 1.0f;            // |value| mapped to the ends of the diverging map
     float legend_height = 0.0f;          // px reserved below for the legend (0 = one text line)
     bool stretch = false;                // fit both axes (rectangular entries) for very thin matrices
-    // Hover text in the UI language; when empty the matrix's own (English) Describe() is used.
+    // Hover text in the UI language; when empty, the matrix's Entry() formatted by hover_format.hpp.
     std::function<std::string(Index row, Index col)> describe;
-    // The hover's row and column labels in the UI language; when empty the matrix's RowLabel/ColLabel.
+    // The hover's row and column labels in the UI language; when empty, RowCoords/ColCoords formatted.
     std::function<std::string(Index row)> row_label;
     std::function<std::string(Index col)> col_label;
+    // Colour bar (colorbar.hpp): Structure colours non-zeros per entry covered (density) on a log
+    // scale; matrices compared side by side pass one shared scale (lens::DensityScale of all their
+    // densities); unset = the matrix's own. `legend_caption` replaces the legend's text (e.g. a
+    // selection matrix's "1 = copied" instead of "one hue per trainable weight").
+    std::optional<ValueScale> density_scale;
+    const char* legend_caption = nullptr;
 };
 
 struct CanvasHover {
@@ -70,6 +78,11 @@ public:
     void ShowFromEntry(Index row, Index col, double pixels);
     ImVec2 Min() const { return m_min; }
     ImVec2 Max() const { return m_max; }
+    // For overlays a panel draws (brackets, labels): the last frame's canvas rectangle (without the
+    // titles and legend) and where content point (col, row) lies on screen.
+    ImVec2 CanvasMin() const { return m_canvas_min; }
+    ImVec2 CanvasMax() const { return m_canvas_max; }
+    ImVec2 ContentToScreen(double col, double row) const { return m_view.ContentToScreen(col, row); }
 
 private:
     struct RasterKey {
@@ -105,8 +118,10 @@ private:
     void DrawHighlights(ImDrawList* draw, const StructuredMatrix& matrix, const Frame& frame, const CanvasOptions& options);
     void DrawHover(ImDrawList* draw, const StructuredMatrix& matrix, const CanvasOptions& options);
     void DrawStatusAndLegend(ImDrawList* draw, const Frame& frame, const CanvasOptions& options);
-    void DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible);
+    void DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, const ContentRect& visible, const CanvasOptions& options);
     void DrawLegend(ImDrawList* draw, ImVec2 at, float width, const CanvasOptions& options);
+    // The Structure colouring's scale and the matrix's density (badge), set by each Draw.
+    void UpdateDensity(const StructuredMatrix& matrix, const CanvasOptions& options);
 
     LatestTask<RasterKey, Raster> m_raster;
     ZoomView m_view;
@@ -121,6 +136,9 @@ private:
     bool m_focus_corner = false;  // ShowFromEntry: the entry at the top-left, not the centre
     std::string m_error;
     ImVec2 m_min{0, 0}, m_max{0, 0};
+    ValueScale m_density_scale{1e-3, 1.0, ScaleKind::Log10};
+    ImVec2 m_canvas_min{0, 0}, m_canvas_max{0, 0};
+    double m_density = 0;
 };
 
 }  // namespace lens::app

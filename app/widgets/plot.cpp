@@ -37,7 +37,9 @@ void LinePlot(const char* id, ImVec2 size, std::span<const PlotSeries> series, c
     const float font = ImGui::GetFontSize();
     // The y label sits on its own line above the plot, clear of the legend (top right, inside).
     const ImVec2 plot_min(origin.x + font * 3.6f, origin.y + (axes.y_label.empty() ? font * 0.6f : font * 1.6f));
-    const ImVec2 plot_max(origin.x + size.x - font * 0.6f, origin.y + size.y - font * 2.6f);
+    // A legend outside the plot takes one line per series under the x axis.
+    const float legend_h = axes.legend_outside ? static_cast<float>(series.size()) * (ImGui::GetTextLineHeight() + 3) : 0.0f;
+    const ImVec2 plot_max(origin.x + size.x - font * 0.6f, origin.y + size.y - font * 2.6f - legend_h);
     draw->AddRectFilled(plot_min, plot_max, IM_COL32(24, 25, 30, 255));
 
     // Data range.
@@ -147,11 +149,11 @@ void LinePlot(const char* id, ImVec2 size, std::span<const PlotSeries> series, c
     draw->PopClipRect();
     draw->AddRect(plot_min, plot_max, IM_COL32(70, 72, 84, 255));
 
-    // Legend, top right (or left).
-    float ly = plot_min.y + 4;
+    // Legend, top right (or left), or under the x axis label.
+    float ly = axes.legend_outside ? plot_max.y + font * 2.6f : plot_min.y + 4;
     for (const auto& s : series) {
         const ImVec2 ts = ImGui::CalcTextSize(s.label.c_str());
-        const float lx = axes.legend_left ? plot_min.x + 6 : plot_max.x - ts.x - font * 1.6f;
+        const float lx = axes.legend_left || axes.legend_outside ? plot_min.x + 6 : plot_max.x - ts.x - font * 1.6f;
         draw->AddRectFilled(ImVec2(lx - 4, ly - 1), ImVec2(lx + ts.x + font * 1.6f - 2, ly + ts.y + 1), IM_COL32(0, 0, 0, 140), 3);
         if (s.line) draw->AddLine(ImVec2(lx, ly + ts.y * 0.5f), ImVec2(lx + font * 0.9f, ly + ts.y * 0.5f), s.color, 2.5f);
         else draw->AddCircleFilled(ImVec2(lx + font * 0.45f, ly + ts.y * 0.5f), s.marker_radius, s.color);

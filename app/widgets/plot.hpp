@@ -34,6 +34,7 @@ struct PlotAxes {
     std::string y_label;
     std::vector<double> x_ticks;  // explicit x ticks (data units, labelled "%g"); empty: automatic
     bool legend_left = false;     // legend in the top-left corner instead of the top-right
+    bool legend_outside = false;  // legend under the plot (one line per series), clear of the curves
 };
 
 // Draws the plot into a box of `size` at the cursor.

@@ -651,6 +651,22 @@ std::string DenseMatrixOperator::ParameterLabel(Index param) const {
     return m_labels.name + "[" + Num(param / m_cols + m_labels.row_offset) + "," + Num(param % m_cols) + "]";
 }
 
+EntryCoords DenseMatrixOperator::RowCoords(Index row) const {
+    if (row < 0 || row >= m_rows) return StructuredMatrix::RowCoords(row);
+    return {EntryCoords::Side::Output, {{m_labels.row_symbol, row}}};
+}
+
+EntryCoords DenseMatrixOperator::ColCoords(Index col) const {
+    if (col < 0 || col >= m_cols) return StructuredMatrix::ColCoords(col);
+    return {EntryCoords::Side::Input, {{m_labels.col_symbol, col}}};
+}
+
+std::vector<WeightRef> DenseMatrixOperator::ParameterWeights(Index param) const {
+    if (param < 0 || param >= m_rows * m_cols) return {};
+    return {WeightRef{m_labels.name, {{m_labels.row_symbol, param / m_cols + m_labels.row_offset}, {m_labels.col_symbol, param % m_cols}},
+                      ParameterValue(param), false}};
+}
+
 std::string DenseMatrixOperator::Describe(Index row, Index col) const {
     if (row < 0 || row >= m_rows || col < 0 || col >= m_cols) return "outside the matrix";
     const Index param = row * m_cols + col;
@@ -681,6 +697,8 @@ MatrixPtr MakeAttentionOperator(const AttentionInput& input, const AttentionResu
         a_labels.name = result.heads > 1 ? "A" + Num(h) : "A";
         a_labels.row_axis = "query n";
         a_labels.col_axis = "key m";
+        a_labels.row_symbol = "n";
+        a_labels.col_symbol = "m";
         a_labels.trainable = false;  // computed from the input, not trained
         MatrixPtr a = DenseMatrixOperator::Create(result.attention, static_cast<size_t>(h * n * n), n, n, a_labels, error);
         if (!a) return nullptr;
@@ -703,6 +721,8 @@ MatrixPtr MakeAttentionOperator(const AttentionInput& input, const AttentionResu
             v_labels.name = "Wv";
             v_labels.row_axis = "v j";
             v_labels.col_axis = "in f";
+            v_labels.row_symbol = "j";
+            v_labels.col_symbol = "f";
             v_labels.row_offset = h * dh;
             wv = DenseMatrixOperator::Create(RowMatrixF(input.weights.wv.middleRows(h * dh, dh)), v_labels, error);
         }

@@ -389,6 +389,28 @@ std::string ConvOperator::ParameterLabel(Index param) const {
     return buffer;
 }
 
+EntryCoords ConvOperator::RowCoords(Index row) const {
+    if (row < 0 || row >= Rows()) return StructuredMatrix::RowCoords(row);
+    const ConvCoord c = DecodeRow(row);
+    if (m_spec.dims == 1) return {EntryCoords::Side::Output, {{"c", c.c}, {"x", c.x}}};
+    return {EntryCoords::Side::Output, {{"c", c.c}, {"y", c.y}, {"x", c.x}}};
+}
+
+EntryCoords ConvOperator::ColCoords(Index col) const {
+    if (col < 0 || col >= Cols()) return StructuredMatrix::ColCoords(col);
+    const ConvCoord c = DecodeCol(col);
+    if (m_spec.dims == 1) return {EntryCoords::Side::Input, {{"c", c.c}, {"x", c.x}}};
+    return {EntryCoords::Side::Input, {{"c", c.c}, {"y", c.y}, {"x", c.x}}};
+}
+
+std::vector<WeightRef> ConvOperator::ParameterWeights(Index param) const {
+    if (param < 0 || param >= Parameters()) return {};
+    const ParamCoord p = DecodeParam(param);
+    WeightRef w{"w", {{"o", p.out_c}, {"i", p.in_local}, {"ky", p.ky}, {"kx", p.kx}}, ParameterValue(param), false};
+    if (m_spec.dims == 1) w.index = {{"o", p.out_c}, {"i", p.in_local}, {"k", p.kx}};
+    return {w};
+}
+
 // [SECTION] Operator: matrix-free product
 
 void ConvOperator::Apply(std::span<const float> x, std::span<float> y) const {

@@ -219,6 +219,38 @@ std::string DenseFcOperator::ParameterLabel(Index param) const {
     return ShowPositions() ? "w[" + Num(o) + "," + Num(n) + "]" : "w[" + Num(g) + "," + Num(f) + "]";
 }
 
+EntryCoords DenseFcOperator::RowCoords(Index row) const {
+    if (row < 0 || row >= m_rows) return StructuredMatrix::RowCoords(row);
+    return {EntryCoords::Side::Output, CoordParts(DecodeRow(row))};
+}
+
+EntryCoords DenseFcOperator::ColCoords(Index col) const {
+    if (col < 0 || col >= m_cols) return StructuredMatrix::ColCoords(col);
+    return {EntryCoords::Side::Input, CoordParts(DecodeCol(col))};
+}
+
+std::vector<Coordinate> DenseFcOperator::CoordParts(Coord c) const {
+    if (ShowPositions() && ShowFeatures()) return {{"n", c.n}, {"f", c.f}};
+    if (ShowPositions()) return {{"n", c.n}};
+    return {{"f", c.f}};
+}
+
+std::vector<WeightRef> DenseFcOperator::ParameterWeights(Index param) const {
+    if (param < 0 || param >= Parameters()) return {};
+    Index rest = param;
+    const Index f = rest % m_spec.in_features;
+    rest /= m_spec.in_features;
+    const Index n = rest % m_spec.in_count;
+    rest /= m_spec.in_count;
+    const Index g = rest % m_spec.out_features;
+    const Index o = rest / m_spec.out_features;
+    WeightRef w{"w", {}, ParameterValue(param), false};
+    if (ShowPositions() && ShowFeatures()) w.index = {{"o", o}, {"g", g}, {"n", n}, {"f", f}};
+    else if (ShowPositions()) w.index = {{"o", o}, {"n", n}};
+    else w.index = {{"g", g}, {"f", f}};
+    return {w};
+}
+
 std::string DenseFcOperator::Describe(Index row, Index col) const {
     if (row < 0 || row >= m_rows || col < 0 || col >= m_cols) return "outside the matrix";
     const Index param = ParamAt(row, col);

@@ -145,6 +145,25 @@ std::string Im2colMatrix::ParameterLabel(Index param) const {
     return text;
 }
 
+EntryCoords Im2colMatrix::RowCoords(Index row) const {
+    if (row < 0 || row >= Rows()) return StructuredMatrix::RowCoords(row);
+    const Index out_w = std::max<Index>(GeometryOf(*m_op).out_w, 1);
+    return {EntryCoords::Side::Output, {{"y", row / out_w}, {"x", row % out_w}}};
+}
+
+EntryCoords Im2colMatrix::ColCoords(Index col) const {
+    if (col < 0 || col >= Cols()) return StructuredMatrix::ColCoords(col);
+    const Geometry g = GeometryOf(*m_op);
+    return {EntryCoords::Side::Input,
+            {{"c", m_group * g.in_per_group + col / (g.kh * g.kw)}, {"ky", (col / g.kw) % g.kh}, {"kx", col % g.kw}}};
+}
+
+std::vector<WeightRef> Im2colMatrix::ParameterWeights(Index param) const {
+    if (param < 0 || param >= Parameters()) return {};
+    const ConvCoord c = m_op->DecodeCol(param);
+    return {WeightRef{"x", {{"c", c.c}, {"y", c.y}, {"x", c.x}}, ParameterValue(param), false}};
+}
+
 std::string Im2colMatrix::Describe(Index row, Index col) const {
     if (row < 0 || col < 0 || row >= Rows() || col >= Cols()) return "outside the matrix";
     auto source = Source(row, col);

@@ -88,6 +88,29 @@ std::string StructuredMatrix::RowLabel(Index row) const { return std::string("ro
 std::string StructuredMatrix::ColLabel(Index col) const { return std::string("col ").append(std::to_string(col)); }
 std::string StructuredMatrix::ParameterLabel(Index param) const { return std::string("p").append(std::to_string(param)); }
 
+EntryCoords StructuredMatrix::RowCoords(Index row) const { return {EntryCoords::Side::Output, {{"i", row}}}; }
+EntryCoords StructuredMatrix::ColCoords(Index col) const { return {EntryCoords::Side::Input, {{"j", col}}}; }
+
+std::vector<WeightRef> StructuredMatrix::ParameterWeights(Index param) const {
+    if (param < 0 || param >= Parameters()) return {};
+    return {WeightRef{"p", {{"p", param}}, ParameterValue(param), false}};
+}
+
+EntryInfo StructuredMatrix::Entry(Index row, Index col) const {
+    EntryInfo info;
+    info.out = RowCoords(row);
+    info.in = ColCoords(col);
+    info.inside = row >= 0 && row < Rows() && col >= 0 && col < Cols();
+    if (!info.inside) return info;
+    info.parameter = ParameterAt(row, col);
+    info.structural = info.parameter.has_value();
+    if (info.parameter) {
+        info.weights = ParameterWeights(*info.parameter);
+        info.value = ParameterValue(*info.parameter);
+    }
+    return info;
+}
+
 // [SECTION] Reference rasterizer and product
 
 void RasterizeByRows(const StructuredMatrix& m, const Viewport& vp, RasterMode mode, Grid<float>& out) {

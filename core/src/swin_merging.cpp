@@ -294,6 +294,8 @@ MatrixPtr PatchMergingReductionKronecker(Index merged_tokens, const RowMatrixF& 
     labels.name = "W";
     labels.row_axis = "o";
     labels.col_axis = "f";
+    labels.row_symbol = "o";
+    labels.col_symbol = "f";
     const auto w = DenseMatrixOperator::Create(weights, labels, error);
     if (!w) return nullptr;
     return KroneckerOperator::Create(identity, w, error);

@@ -253,6 +253,8 @@ struct DenseMatrixLabels {
     std::string name = "M";          // parameter labels "M[3,5]"
     std::string row_axis = "row";    // row labels "row 3"
     std::string col_axis = "col";    // column labels "col 5"
+    std::string row_symbol = "i";    // the row's symbol in RowCoords ("n" for a query)
+    std::string col_symbol = "j";    // the column's symbol in ColCoords ("m" for a key)
     Index row_offset = 0;            // added to the row index in parameter labels (a head's rows of Wv)
     bool trainable = true;           // false: TrainableWeights() is 0
 };
@@ -284,6 +286,9 @@ public:
     std::string RowLabel(Index row) const override;          // "query n=3"
     std::string ColLabel(Index col) const override;          // "key m=5"
     std::string ParameterLabel(Index param) const override;  // "A[3,5]", "Wv[67,5]"
+    EntryCoords RowCoords(Index row) const override;
+    EntryCoords ColCoords(Index col) const override;
+    std::vector<WeightRef> ParameterWeights(Index param) const override;
 
 private:
     DenseMatrixOperator() = default;

@@ -197,6 +197,9 @@ public:
     std::string RowLabel(Index row) const override;         // "out (c=3, y=10, x=4)"
     std::string ColLabel(Index col) const override;         // "in (c=1, y=9, x=3)"
     std::string ParameterLabel(Index param) const override; // "w[3,1,0,2]"
+    EntryCoords RowCoords(Index row) const override;
+    EntryCoords ColCoords(Index col) const override;
+    std::vector<WeightRef> ParameterWeights(Index param) const override;  // w[o, i, ky, kx] (1-D: w[o, i, k])
 
     // y += bias, y in spec.order (size Rows()); nothing when the spec has no bias or sizes differ.
     void ApplyBias(std::span<float> y) const;

@@ -110,6 +110,9 @@ public:
     std::string RowLabel(Index row) const override;
     std::string ColLabel(Index col) const override;
     std::string ParameterLabel(Index param) const override;  // "1 (fixed)"
+    EntryCoords RowCoords(Index row) const override;
+    EntryCoords ColCoords(Index col) const override;
+    std::vector<WeightRef> ParameterWeights(Index param) const override;
 
 private:
     IdentityOperator(Index n, std::string axis) : m_n(n), m_axis(std::move(axis)) {}
@@ -162,12 +165,16 @@ public:
     std::string RowLabel(Index row) const override;          // "out (c=1, y=2, x=3)"
     std::string ColLabel(Index col) const override;          // "in (c=3, y=2, x=3)"
     std::string ParameterLabel(Index param) const override;  // "1 (fixed)"
+    EntryCoords RowCoords(Index row) const override;
+    EntryCoords ColCoords(Index col) const override;
+    std::vector<WeightRef> ParameterWeights(Index param) const override;
 
 private:
     explicit SelectionOperator(const SliceSpec& spec);
     // First row whose SourceCol is >= col (Rows() when none).
     Index FirstRowAtOrAfter(Index col) const;
     std::string Coord(Index index, Index channels, const char* head) const;
+    std::vector<Coordinate> CoordParts(Index index, Index channels) const;
     SliceSpec m_spec;
     Index m_kept = 0;   // end - begin
     Index m_plane = 0;  // H * W
@@ -216,6 +223,9 @@ public:
     std::string RowLabel(Index row) const override;          // "row 200 = (out n=3, f=8)"
     std::string ColLabel(Index col) const override;
     std::string ParameterLabel(Index param) const override;  // the trainable factor's label when the other is fixed
+    EntryCoords RowCoords(Index row) const override;
+    EntryCoords ColCoords(Index col) const override;
+    std::vector<WeightRef> ParameterWeights(Index param) const override;
 
 private:
     KroneckerOperator() = default;
@@ -265,6 +275,9 @@ public:
     std::string RowLabel(Index row) const override;          // "block 1: out (c=0, y=2, x=3)" along the axis
     std::string ColLabel(Index col) const override;
     std::string ParameterLabel(Index param) const override;  // "block 1: w[3,17]"
+    EntryCoords RowCoords(Index row) const override;
+    EntryCoords ColCoords(Index col) const override;
+    std::vector<WeightRef> ParameterWeights(Index param) const override;
 
 private:
     ConcatOperator() = default;

@@ -133,12 +133,16 @@ public:
     std::string RowLabel(Index row) const override;          // "out (n=3, f=5)"; "out n=3" without features
     std::string ColLabel(Index col) const override;          // "in (n=17, f=2)"
     std::string ParameterLabel(Index param) const override;  // "w[3,5,17,2]"; "w[3,17]" without features
+    EntryCoords RowCoords(Index row) const override;
+    EntryCoords ColCoords(Index col) const override;
+    std::vector<WeightRef> ParameterWeights(Index param) const override;
 
 private:
     explicit DenseFcOperator(const FcSpec& spec);
     Index ParamAt(Index row, Index col) const;  // inside the matrix
     float Value(Index row, Index col) const { return ParameterValue(ParamAt(row, col)); }
     std::string CoordText(Coord c) const;
+    std::vector<Coordinate> CoordParts(Coord c) const;
     bool ShowPositions() const;
     bool ShowFeatures() const;
     FcSpec m_spec;

@@ -39,6 +39,9 @@ public:
     std::string RowLabel(Index row) const override;
     std::string ColLabel(Index col) const override;
     std::string ParameterLabel(Index param) const override;
+    EntryCoords RowCoords(Index row) const override;
+    EntryCoords ColCoords(Index col) const override;
+    std::vector<WeightRef> ParameterWeights(Index param) const override;
 
 private:
     std::shared_ptr<const ConvOperator> m_op;

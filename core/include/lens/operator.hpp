@@ -14,6 +14,7 @@
 // - Grids are row-major, origin top-left (grid.hpp); Eigen matrices are column-major unless stated.
 //
 // [SECTION] Viewport and pixel <-> index partition
+// [SECTION] Entry data (what a row, a column, an entry stands for)
 // [SECTION] StructuredMatrix
 // [SECTION] Generic helpers (reference rasterizer, dense, sparse, MatrixMarket)
 #pragma once
@@ -26,6 +27,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "lens/count.hpp"
 #include "lens/grid.hpp"
@@ -76,6 +79,45 @@ IndexSpan PixelSpanOf(Index start, Index count, int pixels, int p);
 // Pixels [lo, hi) that show index i on that axis (empty when i is not shown).
 IndexSpan PixelsShowing(Index start, Index count, int pixels, Index i);
 
+// [SECTION] Entry data (what a row, a column, an entry stands for)
+//
+// Plain data, no prose: the app formats it in the UI language. Names are the notes' symbols ("c",
+// "y", "x", "n", "f", "ky", "block", ...). A name may point into the matrix that produced it, so the
+// data is valid while that matrix lives.
+
+struct Coordinate {
+    std::string_view name;  // the symbol, e.g. "c"
+    Index value = 0;
+};
+
+// What a row (an output element) or a column (an input element) stands for.
+struct EntryCoords {
+    enum class Side { Output, Input };
+    Side side = Side::Output;
+    std::vector<Coordinate> parts;  // e.g. (c=3, y=10, x=4); (block=1, c=0, y=2, x=3)
+};
+
+// One stored weight: w[o, i, ky, kx] with its value; `fixed`: a constant (the 1 of an identity or
+// a selection), not a trained or computed weight.
+struct WeightRef {
+    std::string_view name;           // "w", "A", "Wv", "x" (im2col: the input element copied), "p"
+    std::vector<Coordinate> index;   // e.g. (o=3, i=1, ky=0, kx=2)
+    float value = 0.0f;
+    bool fixed = false;
+};
+
+// Entry (row, col) as data. `structural`: a weight is stored there (ForEachInRow lists the column).
+// `weights`: what the entry's parameter is: one weight, or the factors of a product (Kronecker:
+// A[n,m] * Wv[j,f]; fixed factors left out unless all are fixed); empty for a structural zero.
+struct EntryInfo {
+    EntryCoords out, in;
+    bool inside = false;  // (row, col) lies in the matrix
+    bool structural = false;
+    std::optional<Index> parameter;
+    std::vector<WeightRef> weights;
+    float value = 0.0f;  // the entry of M (0 for a structural zero)
+};
+
 // [SECTION] StructuredMatrix
 
 class StructuredMatrix {
@@ -113,6 +155,15 @@ public:
     virtual std::string ColLabel(Index col) const;
     // "w[3,1,0,2]": the weight a parameter index names. Default: "p17".
     virtual std::string ParameterLabel(Index param) const;
+
+    // The same as data (see Entry data). Defaults: row (i=row) / column (j=col), the weight p[param];
+    // implementations that know their structure override RowCoords, ColCoords and ParameterWeights.
+    virtual EntryCoords RowCoords(Index row) const;
+    virtual EntryCoords ColCoords(Index col) const;
+    // The weights parameter `param` is (see EntryInfo::weights); empty out of range.
+    virtual std::vector<WeightRef> ParameterWeights(Index param) const;
+    // Entry (row, col): the coordinates, ParameterAt, ParameterWeights and ParameterValue together.
+    virtual EntryInfo Entry(Index row, Index col) const;
 };
 
 // The whole matrix drawn onto width_px x height_px.
