@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     cli.set_version_flag("--version", "MatrixLens 0.1.0");
     AppOptions options;
     std::vector<std::string> sets;
-    std::string lang, size;
+    std::string lang, size, model;
     bool list_panels = false, list_keys = false, keys_markdown = false;
     cli.add_option("--panel", options.panel, "panel to show (see --list-panels)");
     cli.add_option("--image", options.image_path, "input image (PNG, JPEG, ...); default: the bundled astronaut.png");
@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     cli.add_option("--export", options.export_dir, "write the panel's numbers (stats.json) and arrays (.npy) into DIR");
     cli.add_option("--figure", options.figure_path,
                    "write the panel's figure as PNG (as File > Export figure; --scale 1, 2 or 4), never overwriting");
+    cli.add_option("--model", model, "ViT checkpoint (.safetensors) for the model panel (the same as --panel model --set model=FILE)");
     cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
     cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
     cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");
@@ -64,6 +65,10 @@ int main(int argc, char** argv) {
             return kExitBadArguments;
         }
         options.sets.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    }
+    if (!model.empty()) {  // --model FILE: the model panel's key
+        options.sets.emplace_back("model", model);
+        if (options.panel.empty()) options.panel = "model";
     }
     if (!lang.empty()) {
         lens::i18n::Language language;

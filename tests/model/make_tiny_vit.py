@@ -4,6 +4,8 @@ with an independent NumPy reference forward pass (float64) of each: expected log
 rollout as .npy, and the hyper-parameters the loader must infer as expected.json.
 
 NumPy only, deterministic (seeded). Usage: make_tiny_vit.py OUTDIR
+(or make_tiny_vit.py --random DEPTH,WIDTH,HEADS,PATCH,IMAGE,CLASSES OUTDIR: one random timm
+checkpoint of that size, without a reference, for screenshots.)
 Each case is OUTDIR/CASE/{model.safetensors, config.json?, input.npy, attention.npy, rollout.npy,
 logits.npy?, expected.json}. F16 / BF16 cases store rounded weights; the reference uses the
 rounded values, so the comparison measures the forward pass alone.
@@ -224,7 +226,22 @@ CASES = [
 ]
 
 
+def random_vit(spec, out_dir):
+    """One larger random timm checkpoint (no reference): for screenshots and by-hand runs."""
+    depth, width, heads, patch, image, classes = (int(v) for v in spec.split(","))
+    cfg = dict(name="random", layout="timm", cls=True, dist=False, head=classes > 0, classes=classes, depth=depth, width=width,
+               mlp=4 * width, patch=patch, grid=image // patch)
+    os.makedirs(out_dir, exist_ok=True)
+    w = make_weights(np.random.default_rng(7), cfg)
+    write_safetensors(os.path.join(out_dir, "model.safetensors"), list(w.items()))
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        json.dump({"num_heads": heads}, f)
+
+
 def main():
+    if sys.argv[1] == "--random":  # --random DEPTH,WIDTH,HEADS,PATCH,IMAGE,CLASSES OUTDIR
+        random_vit(sys.argv[2], sys.argv[3])
+        return
     out_dir = sys.argv[1]
     rng = np.random.default_rng(20261202)
     for case in CASES:
