@@ -4,7 +4,8 @@ with an independent NumPy reference forward pass (float64) of each: expected log
 rollout as .npy, and the hyper-parameters the loader must infer as expected.json.
 
 NumPy only, deterministic (seeded). Usage: make_tiny_vit.py OUTDIR
-(or make_tiny_vit.py --random DEPTH,WIDTH,HEADS,PATCH,IMAGE,CLASSES OUTDIR: one random timm
+(make_tiny_vit.py --compare CASE_DIR EXPORT_DIR checks an app export against the reference;
+make_tiny_vit.py --random DEPTH,WIDTH,HEADS,PATCH,IMAGE,CLASSES OUTDIR: one random timm
 checkpoint of that size, without a reference, for screenshots.)
 Each case is OUTDIR/CASE/{model.safetensors, config.json?, input.npy, attention.npy, rollout.npy,
 logits.npy?, expected.json}. F16 / BF16 cases store rounded weights; the reference uses the
@@ -238,7 +239,35 @@ def random_vit(spec, out_dir):
         json.dump({"num_heads": heads}, f)
 
 
+def compare(case_dir, export_dir):
+    """Runs the reference on an app export's input.npy and compares its arrays (the app test)."""
+    cfg = json.load(open(os.path.join(case_dir, "reference_cfg.json")))
+    if cfg.get("pos_covers_prefix") is None:
+        cfg["pos_covers_prefix"] = True
+    weights = dict(np.load(os.path.join(case_dir, "reference_weights.npz")))
+    x = np.load(os.path.join(export_dir, "input.npy")).astype(np.float64)
+    logits, attn, rollout = reference(weights, cfg, x)
+    worst = {}
+    for name, want in (("attention", attn), ("rollout", rollout), ("logits", logits)):
+        if want is None:
+            if os.path.exists(os.path.join(export_dir, "logits.npy")):
+                sys.exit("FAIL: logits.npy written for a model without a head")
+            continue
+        got = np.load(os.path.join(export_dir, name + ".npy")).astype(np.float64)
+        if got.shape != want.shape:
+            sys.exit(f"FAIL: {name} has shape {got.shape}, expected {want.shape}")
+        scale = max(1.0, np.abs(want).max())
+        err = np.abs(got - want)
+        worst[name] = err.max()
+        if not np.all(err <= 1e-4 * np.abs(want) + 1e-5 * scale):  # float32 against float64
+            sys.exit(f"FAIL: {name} differs from the reference by up to {err.max():.3g}")
+    print("ok, worst differences:", {k: f"{v:.2g}" for k, v in worst.items()})
+
+
 def main():
+    if sys.argv[1] == "--compare":  # --compare CASE_DIR EXPORT_DIR
+        compare(sys.argv[2], sys.argv[3])
+        return
     if sys.argv[1] == "--random":  # --random DEPTH,WIDTH,HEADS,PATCH,IMAGE,CLASSES OUTDIR
         random_vit(sys.argv[2], sys.argv[3])
         return
@@ -280,6 +309,14 @@ def main():
                         parameters=int(sum(v.size for v in w.values())))
         with open(os.path.join(d, "expected.json"), "w") as f:
             json.dump(expected, f, indent=1)
+        np.savez(os.path.join(d, "reference_weights.npz"), **canon)
+        with open(os.path.join(d, "reference_cfg.json"), "w") as f:
+            json.dump({k: cfg.get(k) for k in ("width", "patch", "grid", "heads", "eps", "depth", "cls", "dist", "head",
+                                               "pos_covers_prefix")}, f)
+    # Bad files for the app's exit-code tests: a header length that lies; a valid file of no ViT layout.
+    with open(os.path.join(out_dir, "bad_header_lies.safetensors"), "wb") as f:
+        f.write((1 << 40).to_bytes(8, "little") + b'{"x":{}}')
+    write_safetensors(os.path.join(out_dir, "bad_no_layout.safetensors"), [("encoder.weight", np.ones((2, 2)))])
     with open(os.path.join(out_dir, "cases.txt"), "w") as f:
         f.write("\n".join(c["name"] for c in CASES) + "\n")
 
