@@ -4,11 +4,13 @@
 // [SECTION] Views' data (worker thread)
 // [SECTION] Fields and loading
 // [SECTION] Export
+// [SECTION] File > Open model
 // [SECTION] Frame
 #include "model_panel.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "../../app.hpp"
@@ -155,6 +157,62 @@ void ModelPanel::Export(AppContext& context, ExportSink& sink) {
     }
 }
 
+// [SECTION] File > Open model
+
+void ModelPanel::DrawFileMenuItems() {
+    if (ImGui::MenuItem(Tr(S::ModelMenuOpen))) m_browser_requested = true;
+}
+
+void ModelPanel::DrawModelBrowser() {
+    namespace fs = std::filesystem;
+    auto list = [this](const std::string& dir) {
+        m_browser_dir = dir;
+        m_browser_entries.clear();
+        std::error_code ec;
+        for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (name.empty() || name[0] == '.') continue;
+            const bool folder = it->is_directory(ec);
+            if (folder || it->path().extension() == ".safetensors") m_browser_entries.emplace_back(name, folder);
+        }
+        std::sort(m_browser_entries.begin(), m_browser_entries.end(),
+                  [](const auto& a, const auto& b) { return a.second != b.second ? a.second : a.first < b.first; });
+    };
+    if (m_browser_requested) {
+        m_browser_requested = false;
+        std::error_code ec;
+        const fs::path start = m_spec.model.empty() ? fs::current_path(ec) : fs::path(m_spec.model).parent_path();
+        list(fs::absolute(start, ec).string());
+        ImGui::OpenPopup("##model_browser");
+    }
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    ImGui::SetNextWindowSize(ImVec2(display.x * 0.5f, display.y * 0.6f), ImGuiCond_Appearing);
+    if (!ImGui::BeginPopupModal("##model_browser", nullptr, ImGuiWindowFlags_NoTitleBar)) return;
+    ImGui::TextUnformatted(Tr(S::ModelBrowserTitle));
+    if (ImGui::Button(Tr(S::BrowserUp))) list(fs::path(m_browser_dir).parent_path().string());
+    ImGui::SameLine();
+    ImGui::TextUnformatted(m_browser_dir.c_str());
+    ImGui::BeginChild("##entries", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()), true);
+    if (m_browser_entries.empty()) ImGui::TextDisabled("%s", Tr(S::ModelBrowserEmpty));
+    std::string go;
+    for (const auto& [name, folder] : m_browser_entries) {
+        const std::string label = folder ? name + "/" : name;
+        if (ImGui::Selectable(label.c_str())) {
+            const std::string path = (fs::path(m_browser_dir) / name).string();
+            if (folder) {
+                go = path;
+            } else {
+                m_spec.model = path;
+                ImGui::CloseCurrentPopup();
+            }
+        }
+    }
+    ImGui::EndChild();
+    if (!go.empty()) list(go);
+    if (ImGui::Button(Tr(S::BrowserCancel)) || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+}
+
 // [SECTION] Frame
 
 void ModelPanel::DrawContent(AppContext& context) {
@@ -168,7 +226,9 @@ void ModelPanel::DrawContent(AppContext& context) {
     const std::shared_ptr<const ModelComputed>* current = m_task->Current();
     const ModelComputed* c = m_model && current ? current->get() : nullptr;
 
+    DrawModelBrowser();
     BeginEditorColumn(19.0f);
+    if (ImGui::Button(Tr(S::ModelMenuOpen))) m_browser_requested = true;
     DrawSpecFields({});
     DrawDisplayFields();
     if (!m_load_error.empty()) {

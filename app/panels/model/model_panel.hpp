@@ -52,6 +52,7 @@ public:
     float Progress() const override { return m_task ? m_task->Progress() : 0.0f; }
     std::string ValidateInputFiles() override;
     void Export(AppContext& context, ExportSink& sink) override;
+    void DrawFileMenuItems() override;
 
 protected:
     void DeclareFields(FieldTable& fields) override;
@@ -72,6 +73,8 @@ private:
     // The values over the patches for the current overlay mode at `head` (-1 = mean).
     std::vector<float> OverlayValues(const ModelComputed& c, Index layer, Index head) const;
     Index ChosenPatch(const VitConfig& config) const;
+    // File > Open model: a small modal listing folders and .safetensors files.
+    void DrawModelBrowser();
 
     ModelSpec m_spec;
     std::int64_t m_layer = -1;   // -1: the last layer
@@ -89,6 +92,9 @@ private:
     std::vector<std::string> m_labels;  // ImageNet's 1000 names, read on first use
     bool m_labels_read = false;
 
+    bool m_browser_requested = false;
+    std::string m_browser_dir;
+    std::vector<std::pair<std::string, bool>> m_browser_entries;  // name, is a folder
     Heatmap m_mosaic_map;
     gfx::CachedTexture m_crop_texture;
     std::uint64_t m_crop_generation = 0;
