@@ -314,7 +314,8 @@ std::shared_ptr<const VitModel> VitModel::Load(const std::string& path, const Vi
         c.channels = ps[1];
         c.patch = ps[2];
         if (c.channels != 3) throw std::runtime_error("the patch embedding reads " + std::to_string(c.channels) + " channels; only RGB (3) is supported");
-        model->m_w.patch = loader.Linear(names->patch, c.width, c.channels * c.patch * c.patch);
+        model->m_w.patch = {loader.Get(names->patch + ".weight", ps), loader.Get(names->patch + ".bias", {c.width}, false), c.width,
+                            c.channels * c.patch * c.patch};
         InferTokens(loader, *names, c);
         InferBlocks(loader, *names, c);
         InferHeads(loader, *names, c);
