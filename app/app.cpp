@@ -431,6 +431,7 @@ void App::Impl::DrawMenuBar(bool interactive) {
     if (!ImGui::BeginMainMenuBar()) return;
     if (ImGui::BeginMenu(Tr(S::MenuFile))) {
         if (ImGui::MenuItem(Tr(S::MenuOpenImage), "Ctrl+O")) OpenBrowser();
+        CurrentPanel().DrawFileMenuItems();
         if (ImGui::MenuItem(Tr(S::MenuExportFigure), "Ctrl+E")) export_dialog = true;
         if (ImGui::MenuItem(Tr(S::MenuExportAnimation), nullptr, false, !animation.Active())) animation.OpenDialog();
         ImGui::Separator();

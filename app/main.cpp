@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     cli.set_version_flag("--version", "MatrixLens 0.1.0");
     AppOptions options;
     std::vector<std::string> sets;
-    std::string lang, size;
+    std::string lang, size, model;
     bool list_panels = false, list_keys = false, keys_markdown = false, list_lessons = false;
     cli.add_option("--lesson", options.lesson, "open a step of the guided lesson (see --list-lessons)");
     cli.add_flag("--list-lessons", list_lessons, "print the lesson's steps (ID, section, panel, title) and exit");
@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
     cli.add_option("--frames", options.animate_frames, "frames of --animate, 2 to 600 (default: one per step, at most 120)")
         ->check(CLI::Range(2, 600));
     cli.add_option("--fps", options.animate_fps, "frame rate of --animate, 1 to 50 (default 12)")->check(CLI::Range(1, 50));
+    cli.add_option("--model", model, "ViT checkpoint (.safetensors) for the model panel (the same as --panel model --set model=FILE)");
     cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
     cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
     cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
             return kExitBadArguments;
         }
         options.sets.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    }
+    if (!model.empty()) {  // --model FILE: the model panel's key
+        options.sets.emplace_back("model", model);
+        if (options.panel.empty()) options.panel = "model";
     }
     if (!lang.empty()) {
         lens::i18n::Language language;

@@ -35,6 +35,8 @@ public:
     void Draw(AppContext& context);
     // The panel's numbers (stats.json) and arrays (.npy). Pure: no GL, callable without a window.
     virtual void Export(AppContext& context, ExportSink& sink);
+    // Items the panel adds to the File menu (after Open image), e.g. File > Open model.
+    virtual void DrawFileMenuItems() {}
     // Checks the settable keys together, after the command line set them (fields valid alone may
     // clash, e.g. groups not dividing channels). Returns "" when fine, else the message (exit 2).
     virtual std::string ValidateKeys() { return {}; }
