@@ -1,5 +1,6 @@
 // app/main.cpp: the command line (CLI11) -> App. Exit codes are listed in app.hpp and the README.
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,19 @@
 
 #include "app.hpp"
 #include "panels/keys.hpp"
+
+namespace {
+
+// True when two output paths name the same file (after resolving ".", "..", and symbolic links).
+bool SameOutputPath(const std::string& a, const std::string& b) {
+    std::error_code ec_a, ec_b;
+    const auto resolved_a = std::filesystem::weakly_canonical(std::filesystem::absolute(a, ec_a), ec_a);
+    const auto resolved_b = std::filesystem::weakly_canonical(std::filesystem::absolute(b, ec_b), ec_b);
+    if (ec_a || ec_b) return a == b;
+    return resolved_a == resolved_b;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     using namespace lens::app;
@@ -20,12 +34,13 @@ int main(int argc, char** argv) {
     cli.add_option("--image", options.image_path, "input image (PNG, JPEG, ...); default: the bundled astronaut.png");
     cli.add_option("--set", sets, "panel setting key=value (repeatable; see --panel NAME --list-keys)");
     cli.add_option("--lang", lang, "user-interface language: en | zh-TW");
-    cli.add_option("--screenshot", options.screenshot_path, "render off-screen into this PNG and exit");
+    cli.add_option("--screenshot", options.screenshot_path, "render off-screen into this PNG and exit; never overwrites without --force");
     cli.add_option("--size", size, "window or screenshot size WxH (default 1280x800)");
     cli.add_option("--scale", options.scale, "screenshot UI scale, 1 to 4 (default 1)")->check(CLI::Range(1.0f, 4.0f));
     cli.add_option("--export", options.export_dir, "write the panel's numbers (stats.json) and arrays (.npy) into DIR");
     cli.add_option("--figure", options.figure_path,
-                   "write the panel's figure as PNG (as File > Export figure; --scale 1, 2 or 4), never overwriting");
+                   "write the panel's figure as PNG (as File > Export figure; --scale 1, 2 or 4); never overwrites without --force");
+    cli.add_flag("--force", options.force, "let --screenshot and --figure replace an existing file");
     cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
     cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
     cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");
@@ -79,6 +94,12 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "matrixlens: --size: %s\n", error.c_str());
             return kExitBadArguments;
         }
+    }
+    if (!options.screenshot_path.empty() && !options.figure_path.empty() &&
+        SameOutputPath(options.screenshot_path, options.figure_path)) {
+        std::fprintf(stderr, "matrixlens: --screenshot and --figure name the same file '%s'; one would overwrite the other\n",
+                     options.figure_path.c_str());
+        return kExitBadArguments;
     }
     if (!options.hover.empty()) {
         float x = 0, y = 0;
