@@ -64,7 +64,8 @@ S ImageErrorString(ImageError error) {
     }
 }
 
-// In a validation message ("field: text; field: text", lens::JoinIssues), a value the user never
+// In a validation message ("field: text; field: text", lens::JoinIssues), a core field that is not a
+// key is named by its key (padding_mode -> padding), and a value the user never
 // typed is named as a default: "rank_b: ... (got 5)" -> "rank_b: ... (default 5, not set on the
 // command line)", or "(5 from the preset)" when a preset was given.
 std::string NameUntypedValues(const std::string& message, const std::vector<std::pair<std::string, std::string>>& sets,
@@ -86,7 +87,16 @@ std::string NameUntypedValues(const std::string& message, const std::vector<std:
             }
         }
         std::string issue = message.substr(at, end - at);
-        const std::string field = issue.substr(0, issue.find(':'));
+        std::string field = issue.substr(0, issue.find(':'));
+        // A core field name that is not a key ("padding_mode") is shown as the key it belongs to ("padding").
+        if (std::find(keys.begin(), keys.end(), field) == keys.end()) {
+            for (const std::string& key : keys)
+                if (field.size() > key.size() && field.compare(0, key.size() + 1, key + "_") == 0) {
+                    issue.replace(0, field.size(), key);
+                    field = key;
+                    break;
+                }
+        }
         const std::size_t got = issue.rfind("(got ");
         if (got != std::string::npos && std::find(keys.begin(), keys.end(), field) != keys.end() && !typed(field)) {
             const std::size_t close = issue.find(')', got);

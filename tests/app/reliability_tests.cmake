@@ -40,3 +40,6 @@ lens_app_test(app_rel_matmul_cap ${EXPECT} 2 "m: .*more than the limit of 6,000,
 lens_app_test(app_rel_concat_cap ${EXPECT} 2 "height: .*more than the limit of 5,000,000,000" -- ${ML} --panel concat
               --set in_channels=64 --set channels_a=64 --set channels_b=64 --set out_channels=64 --set height=256 --set width=256
               --set kernel=15 --export ${REL}/never)
+# Messages name keys, not core field names (padding_mode is the key padding).
+lens_app_test(app_rel_key_names ${EXPECT} 2 "'conv': padding: padding 'same'" -- ${ML} --panel conv --set padding=same
+              --set stride=2 --export ${REL}/never)
