@@ -6,7 +6,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+
+#include <lens/atomic_file.hpp>
 
 #include "i18n/strings.hpp"
 
@@ -33,31 +34,6 @@ std::vector<std::uint8_t> Crop(const std::vector<std::uint8_t>& rgba, int width,
 }
 
 }  // namespace
-
-bool WriteBytesAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes, std::string* error) {
-    const fs::path target(path);
-    const fs::path temporary = target.parent_path() / ("." + target.filename().string() + ".tmp");
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (out) out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        if (out) out.close();
-        if (!out) {
-            const int saved = errno;
-            std::error_code ec;
-            fs::remove(temporary, ec);
-            if (error) *error = "cannot write " + path + ": " + std::strerror(saved);
-            return false;
-        }
-    }
-    std::error_code ec;
-    fs::rename(temporary, target, ec);
-    if (ec) {
-        fs::remove(temporary, ec);
-        if (error) *error = "cannot write " + path + ": " + ec.message();
-        return false;
-    }
-    return true;
-}
 
 std::string AnimationExporter::CheckPanel(Panel& panel) {
     if (panel.Fields().AnimationField()) return {};
@@ -132,7 +108,7 @@ bool AnimationExporter::Step(Panel& panel, const RenderFn& render, bool* ok, std
     }
     std::vector<std::uint8_t> bytes;
     std::string error;
-    if (!EncodeGif(job.gif, &bytes, &error) || !WriteBytesAtomically(job.path, bytes, &error)) return finish(false, error);
+    if (!EncodeGif(job.gif, &bytes, &error) || !WriteFileAtomically(job.path, std::span<const std::uint8_t>(bytes), &error)) return finish(false, error);
     char text[1400];
     std::snprintf(text, sizeof text, Tr(S::AnimationSaved), job.path.c_str(), job.frames, job.gif.width, job.gif.height);
     return finish(true, text);

@@ -61,7 +61,4 @@ private:
     std::string m_dialog_error;
 };
 
-// Writes `bytes` to `path` through a temporary file beside it and a rename; false with the reason.
-bool WriteBytesAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes, std::string* error);
-
 }  // namespace lens::app

@@ -14,10 +14,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <imgui.h>
+#include <lens/atomic_file.hpp>
 #include <nlohmann/json.hpp>
 #include <stb_image_write.h>
 
@@ -30,6 +30,7 @@
 #include "animation_export.hpp"
 #include "widgets/svg_figure.hpp"
 #include "session_ui.hpp"
+#include "settings.hpp"
 #include "platform/window.hpp"
 #include "ui_style.hpp"
 #include "widgets/file_browser.hpp"
@@ -56,35 +57,6 @@ std::string AssetsDirectory() {
 
 namespace {
 
-fs::path SettingsPath() {
-    const char* xdg = std::getenv("XDG_CONFIG_HOME");
-    const char* home = std::getenv("HOME");
-    fs::path base = xdg && *xdg ? fs::path(xdg) : home && *home ? fs::path(home) / ".config" : fs::path();
-    return base.empty() ? fs::path() : base / "matrixlens" / "settings.json";
-}
-
-std::optional<i18n::Language> LoadRememberedLanguage() {
-    fs::path path = SettingsPath();
-    if (path.empty()) return std::nullopt;
-    std::ifstream in(path);
-    if (!in) return std::nullopt;
-    nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
-    if (json.is_discarded() || !json.is_object() || !json.contains("language") || !json["language"].is_string())
-        return std::nullopt;
-    i18n::Language language;
-    if (!i18n::ParseLanguageCode(json["language"].get<std::string>(), &language)) return std::nullopt;
-    return language;
-}
-
-void RememberLanguage(i18n::Language language) {
-    fs::path path = SettingsPath();
-    if (path.empty()) return;
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    std::ofstream out(path);
-    if (out) out << nlohmann::json{{"language", i18n::LanguageCode(language)}}.dump(2) << '\n';
-}
-
 S ImageErrorString(ImageError error) {
     switch (error) {
         case ImageError::Missing: return S::ErrImageMissing;
@@ -94,6 +66,52 @@ S ImageErrorString(ImageError error) {
         case ImageError::TooLarge: return S::ErrImageTooLarge;
         default: return S::ErrImageUnreadable;
     }
+}
+
+// In a validation message ("field: text; field: text", lens::JoinIssues), a core field that is not a
+// key is named by its key (padding_mode -> padding), and a value the user never
+// typed is named as a default: "rank_b: ... (got 5)" -> "rank_b: ... (default 5, not set on the
+// command line)", or "(5 from the preset)" when a preset was given.
+std::string NameUntypedValues(const std::string& message, const std::vector<std::pair<std::string, std::string>>& sets,
+                              const std::vector<std::string>& keys) {
+    auto typed = [&](const std::string& key) {
+        return std::any_of(sets.begin(), sets.end(), [&](const auto& set) { return set.first == key; });
+    };
+    const bool preset = typed("preset");
+    std::string out;
+    std::size_t at = 0;
+    while (at < message.size()) {
+        // The next issue starts after "; " followed by a known key and ':'.
+        std::size_t end = message.size();
+        for (std::size_t next = message.find("; ", at); next != std::string::npos; next = message.find("; ", next + 2)) {
+            const std::size_t colon = message.find(':', next + 2);
+            if (colon != std::string::npos && std::find(keys.begin(), keys.end(), message.substr(next + 2, colon - next - 2)) != keys.end()) {
+                end = next;
+                break;
+            }
+        }
+        std::string issue = message.substr(at, end - at);
+        std::string field = issue.substr(0, issue.find(':'));
+        // A core field name that is not a key ("padding_mode") is shown as the key it belongs to ("padding").
+        if (std::find(keys.begin(), keys.end(), field) == keys.end()) {
+            for (const std::string& key : keys)
+                if (field.size() > key.size() && field.compare(0, key.size() + 1, key + "_") == 0) {
+                    issue.replace(0, field.size(), key);
+                    field = key;
+                    break;
+                }
+        }
+        const std::size_t got = issue.rfind("(got ");
+        if (got != std::string::npos && std::find(keys.begin(), keys.end(), field) != keys.end() && !typed(field)) {
+            const std::size_t close = issue.find(')', got);
+            const std::string value = issue.substr(got + 5, close == std::string::npos ? std::string::npos : close - got - 5);
+            issue.replace(got, close == std::string::npos ? std::string::npos : close - got + 1,
+                          preset ? "(" + value + " from the preset)" : "(default " + value + ", not set on the command line)");
+        }
+        out += (out.empty() ? "" : "; ") + issue;
+        at = end == message.size() ? end : end + 2;
+    }
+    return out;
 }
 
 // The window's background, behind every ImGui window.
@@ -176,6 +194,7 @@ struct App::Impl {
         ImageLoadResult result = LoadImageFile(path);
         if (!result.image) {
             status = Format(Tr(ImageErrorString(result.error)), path);
+            if (!result.message.empty()) status += " " + Format(Tr(S::ErrReason), result.message);
             if (context.image) status += std::string(" ") + Tr(S::KeptPreviousImage);
             status_is_error = true;
             return result.error == ImageError::None ? ImageError::Unreadable : result.error;
@@ -299,18 +318,25 @@ int App::Prepare(const AppOptions& options) {
         return kExitInputUnusable;
     }
     if (std::string problem = s.CurrentPanel().ValidateKeys(); !problem.empty()) {
+        std::vector<std::string> keys;
+        for (const auto& key : s.CurrentPanel().Keys().List()) keys.push_back(key.name);
+        problem = NameUntypedValues(problem, options.sets, keys);
         std::fprintf(stderr, "matrixlens: invalid settings for panel '%s': %s\n", s.CurrentPanel().Id(), problem.c_str());
         return kExitBadArguments;
     }
     i18n::Language language = i18n::Language::English;
+    std::string settings_warning;
     if (options.language) {
         language = *options.language;
     } else if (session_language) {
         language = *session_language;
     } else if (options.screenshot_path.empty() && options.export_dir.empty()) {
-        language = LoadRememberedLanguage().value_or(i18n::Language::English);
+        SettingsFile settings = LoadSettings(SettingsPath());
+        language = RememberedLanguage(settings).value_or(i18n::Language::English);
+        settings_warning = settings.warning;
     }
     i18n::SetLanguage(language);
+    if (!settings_warning.empty()) std::fprintf(stderr, "matrixlens: %s\n", settings_warning.c_str());
 
     const std::string image_path = !options.image_path.empty() ? options.image_path
                                    : !session_image.empty()     ? session_image
@@ -324,7 +350,8 @@ int App::Prepare(const AppOptions& options) {
                      problem.c_str());
         return kExitBadArguments;
     }
-    s.status = Tr(S::StatusReady);
+    s.status = settings_warning.empty() ? std::string(Tr(S::StatusReady)) : Format(Tr(S::StatusSettingsWarning), settings_warning);
+    s.status_is_error = !settings_warning.empty();
     s.context.tasks = &s.tasks;
     s.lesson.SetPresenting(options.present);
     if (!options.lesson.empty()) {
@@ -454,7 +481,10 @@ void App::Impl::DrawMenuBar(bool interactive) {
         auto choose = [&](i18n::Language language, S label, bool enabled) {
             if (ImGui::MenuItem(Tr(label), nullptr, i18n::CurrentLanguage() == language, enabled)) {
                 i18n::SetLanguage(language);
-                if (interactive) RememberLanguage(language);
+                if (std::string error; interactive && !RememberLanguage(SettingsPath(), language, &error)) {
+                    status = Format(Tr(S::StatusSettingsWarning), error);
+                    status_is_error = true;
+                }
             }
         };
         choose(i18n::Language::English, S::LanguageEnglish, true);
@@ -681,11 +711,19 @@ bool App::Impl::RenderOffscreen(int width, int height, float scale, std::vector<
 
 bool App::Impl::WritePng(const std::string& path, int width, int height, const std::vector<std::uint8_t>& rgba,
                          std::string* error) {
-    if (stbi_write_png(path.c_str(), width, height, 4, rgba.data(), width * 4) == 0) {
-        if (error) *error = "cannot write " + path;
+    // Encode into memory (stbi_write_png to a file reports success when fwrite or fclose fail),
+    // then write through the checked, atomic writer.
+    std::vector<std::uint8_t> png;
+    auto append = [](void* context, void* data, int size) {
+        auto* out = static_cast<std::vector<std::uint8_t>*>(context);
+        const auto* bytes = static_cast<const std::uint8_t*>(data);
+        out->insert(out->end(), bytes, bytes + size);
+    };
+    if (stbi_write_png_to_func(append, &png, width, height, 4, rgba.data(), width * 4) == 0 || png.empty()) {
+        if (error) *error = "cannot encode the " + std::to_string(width) + " x " + std::to_string(height) + " PNG for " + path;
         return false;
     }
-    return true;
+    return WriteFileAtomically(path, std::span<const std::uint8_t>(png), error);
 }
 
 bool App::Impl::ExportFigure(const PendingExport& request, int base_width, int base_height) {
@@ -705,7 +743,7 @@ bool App::Impl::ExportFigure(const PendingExport& request, int base_width, int b
     char message[1400];
     bool written = false;
     if (rendered && svg) {
-        written = WriteBytesAtomically(request.path, std::vector<std::uint8_t>(svg_text.begin(), svg_text.end()), &error);
+        written = WriteFileAtomically(request.path, std::string_view(svg_text), &error);
         if (written)
             std::snprintf(message, sizeof message, Tr(S::ExportSaved), request.path.c_str(), static_cast<int>(fmax.x - fmin.x),
                           static_cast<int>(fmax.y - fmin.y));
@@ -736,12 +774,15 @@ int App::Run() {
     if (int code = s.InitWindow(headless); code != kExitOk) return code;
     s.context.headless = headless;
 
-    if (!s.options.figure_path.empty()) {
+    // Neither output replaces an existing file unless --force; both are checked before any work.
+    for (const std::string* path : {&s.options.figure_path, &s.options.screenshot_path, &s.options.animate_path}) {
         std::error_code ec;
-        if (fs::exists(s.options.figure_path, ec)) {
-            std::fprintf(stderr, "matrixlens: %s already exists; not overwriting it\n", s.options.figure_path.c_str());
+        if (!path->empty() && !s.options.force && fs::exists(fs::symlink_status(*path, ec))) {
+            std::fprintf(stderr, "matrixlens: %s already exists; not overwriting it (--force replaces it)\n", path->c_str());
             return kExitOutputFailed;
         }
+    }
+    if (!s.options.figure_path.empty()) {
         const int scale = std::clamp(static_cast<int>(s.options.scale), 1, 4);
         const bool ok = s.ExportFigure(Impl::PendingExport{s.options.figure_path, scale}, s.options.width, s.options.height);
         std::fprintf(ok ? stdout : stderr, "matrixlens: %s\n", s.status.c_str());
@@ -749,12 +790,9 @@ int App::Run() {
         if (s.options.screenshot_path.empty() && s.options.animate_path.empty()) return kExitOk;
     }
     if (!s.options.animate_path.empty()) {
-        std::error_code ec;
         std::string message;
         bool ok = false;
-        if (fs::exists(s.options.animate_path, ec)) {
-            message = s.options.animate_path + " already exists; not overwriting it";
-        } else if (s.animation.Start(s.CurrentPanel(), s.options.animate_path, s.options.animate_frames, s.options.animate_fps, &message)) {
+        if (s.animation.Start(s.CurrentPanel(), s.options.animate_path, s.options.animate_frames, s.options.animate_fps, &message)) {
             auto render = [&s](auto... args) { return s.RenderAnimationFrame(args...); };
             while (!s.animation.Step(s.CurrentPanel(), render, &ok, &message)) {
             }

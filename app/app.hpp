@@ -31,6 +31,7 @@ struct AppOptions {
     float scale = 1.0f;                                      // screenshot UI scale (1, 2, 4)
     std::string export_dir;                                  // non-empty: write stats.json + .npy
     std::string figure_path;                                 // non-empty: write the panel's figure PNG (as File > Export figure) and exit
+    bool force = false;                                      // --force: --screenshot/--figure may replace a file
     std::string hover;                                       // "x,y": simulated pointer for screenshots
     std::string animate_path;                                // --animate OUT.gif: the panel's animation
     int animate_frames = 0;                                  // --frames (0 = one per step, at most 120)

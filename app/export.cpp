@@ -1,8 +1,9 @@
+// app/export.cpp: ExportSink (see export.hpp); every file goes through lens::WriteFileAtomically.
 #include "export.hpp"
 
 #include <filesystem>
-#include <fstream>
 
+#include <lens/atomic_file.hpp>
 #include <lens/npy.hpp>
 
 namespace lens::app {
@@ -52,15 +53,7 @@ bool ExportSink::WriteTo(const std::string& directory, std::string* error) const
         return false;
     }
     const fs::path stats_path = fs::path(directory) / "stats.json";
-    {
-        std::ofstream out(stats_path);
-        out << m_stats.dump(2) << '\n';
-        out.close();
-        if (!out) {
-            if (error) *error = "cannot write " + stats_path.string();
-            return false;
-        }
-    }
+    if (!WriteFileAtomically(stats_path.string(), std::string_view(m_stats.dump(2) + "\n"), error)) return false;
     for (const auto& array : m_arrays) {
         const std::string path = (fs::path(directory) / (array.name + ".npy")).string();
         bool ok = array.is_u8 ? WriteNpy(path, std::span<const std::uint8_t>(array.u8), std::span<const Index>(array.shape), error)

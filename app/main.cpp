@@ -1,6 +1,8 @@
 // app/main.cpp: the command line (CLI11) -> App. Exit codes are listed in app.hpp and the README.
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +10,19 @@
 #include "app.hpp"
 #include "lesson/lesson.hpp"
 #include "panels/keys.hpp"
+
+namespace {
+
+// True when two output paths name the same file (after resolving ".", "..", and symbolic links).
+bool SameOutputPath(const std::string& a, const std::string& b) {
+    std::error_code ec_a, ec_b;
+    const auto resolved_a = std::filesystem::weakly_canonical(std::filesystem::absolute(a, ec_a), ec_a);
+    const auto resolved_b = std::filesystem::weakly_canonical(std::filesystem::absolute(b, ec_b), ec_b);
+    if (ec_a || ec_b) return a == b;
+    return resolved_a == resolved_b;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     using namespace lens::app;
@@ -24,12 +39,12 @@ int main(int argc, char** argv) {
     cli.add_option("--image", options.image_path, "input image (PNG, JPEG, ...); default: the bundled astronaut.png");
     cli.add_option("--set", sets, "panel setting key=value (repeatable; see --panel NAME --list-keys)");
     cli.add_option("--lang", lang, "user-interface language: en | zh-TW");
-    cli.add_option("--screenshot", options.screenshot_path, "render off-screen into this PNG and exit");
+    cli.add_option("--screenshot", options.screenshot_path, "render off-screen into this PNG and exit; never overwrites without --force");
     cli.add_option("--size", size, "window or screenshot size WxH (default 1280x800)");
     cli.add_option("--scale", options.scale, "screenshot UI scale, 1 to 4 (default 1)")->check(CLI::Range(1.0f, 4.0f));
     cli.add_option("--export", options.export_dir, "write the panel's numbers (stats.json) and arrays (.npy) into DIR");
     cli.add_option("--figure", options.figure_path,
-                   "write the panel's figure as PNG, or SVG for a .svg name (as File > Export figure; --scale 1, 2 or 4), never overwriting");
+                   "write the panel's figure as PNG, or SVG for a .svg name (as File > Export figure; --scale 1, 2 or 4); never overwrites without --force");
     std::string save_session;
     cli.add_option("--session", options.session_path, "restore a saved session (every panel's settings, image, language) before --set");
     cli.add_option("--save-session", save_session, "write the state (after --session and --set) as a session file, never overwriting");
@@ -38,6 +53,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(2, 600));
     cli.add_option("--fps", options.animate_fps, "frame rate of --animate, 1 to 50 (default 12)")->check(CLI::Range(1, 50));
     cli.add_option("--model", model, "ViT checkpoint (.safetensors) for the model panel (the same as --panel model --set model=FILE)");
+    cli.add_flag("--force", options.force, "let --screenshot and --figure replace an existing file");
     cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
     cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
     cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");
@@ -98,6 +114,17 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "matrixlens: --size: %s\n", error.c_str());
             return kExitBadArguments;
         }
+    }
+    {
+        const std::pair<const char*, const std::string*> outputs[] = {
+            {"--screenshot", &options.screenshot_path}, {"--figure", &options.figure_path}, {"--animate", &options.animate_path}};
+        for (std::size_t i = 0; i < 3; ++i)
+            for (std::size_t j = i + 1; j < 3; ++j)
+                if (!outputs[i].second->empty() && !outputs[j].second->empty() && SameOutputPath(*outputs[i].second, *outputs[j].second)) {
+                    std::fprintf(stderr, "matrixlens: %s and %s name the same file '%s'; one would overwrite the other\n", outputs[i].first,
+                                 outputs[j].first, outputs[j].second->c_str());
+                    return kExitBadArguments;
+                }
     }
     if (!options.hover.empty()) {
         float x = 0, y = 0;

@@ -3,9 +3,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <imgui.h>
+
+#include <lens/atomic_file.hpp>
 
 #include "app.hpp"
 #include "export.hpp"
@@ -98,28 +99,7 @@ std::vector<std::string> ApplySession(const Session& session, SessionHost& host,
 }
 
 bool WriteSessionFile(const std::string& path, const Session& session, std::string* error) {
-    const std::string text = SessionToJson(session);
-    const fs::path target(path);
-    const fs::path temporary = target.parent_path() / ("." + target.filename().string() + ".tmp");
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (out) out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        if (out) out.close();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(temporary, ec);
-            if (error) *error = "cannot write " + path + ": " + std::strerror(errno);
-            return false;
-        }
-    }
-    std::error_code ec;
-    fs::rename(temporary, target, ec);
-    if (ec) {
-        fs::remove(temporary, ec);
-        if (error) *error = "cannot write " + path + ": " + ec.message();
-        return false;
-    }
-    return true;
+    return WriteFileAtomically(path, std::string_view(SessionToJson(session)), error);
 }
 
 // [SECTION] Menus

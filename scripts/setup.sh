@@ -8,6 +8,7 @@ packages=(
   googletest libgtest-dev libbenchmark-dev khronos-api
   fonts-noto-cjk fonts-dejavu-core
   xvfb xauth libgl1-mesa-dri
+  clang libclang-rt-14-dev  # fuzz/: libFuzzer with ASan and UBSan (issue 15)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -345,6 +345,13 @@ ImageLoadResult LoadImageMemory(std::span<const std::uint8_t> bytes, const std::
         structure = ContainerStructure(container, bytes);
     }
 
+    // The declared size, read from the header by hand: refused over the limits before stb_image
+    // sees it (stb_image's own "too large" is lost when it falls through to other formats).
+    const auto declared = SniffDimensions(container, bytes);
+    if (declared) {
+        if (std::string why = CheckDimensions(name, declared->first, declared->second, limits); !why.empty())
+            return Fail(ImageError::TooLarge, why);
+    }
     int width = 0, height = 0, channels = 0;
     if (stbi_info_from_memory(bytes.data(), length, &width, &height, &channels) == 0) {
         const std::string reason = StbReason();
@@ -359,6 +366,13 @@ ImageLoadResult LoadImageMemory(std::span<const std::uint8_t> bytes, const std::
             }
             return Fail(ImageError::TooLarge, Quoted(name) + " declares an image larger than the decoder can hold.");
         }
+        if (declared && (declared->first == 0 || declared->second == 0)) {
+            return Fail(ImageError::Unreadable, Quoted(name) + " declares an image of " +
+                                                    DescribeSize(declared->first, declared->second) + ": no pixels.");
+        }
+        if (container == Container::Jpeg && !declared && structure == Structure::Complete) {
+            return Fail(ImageError::Unreadable, Quoted(name) + " is a JPEG with no image in it (no frame header).");
+        }
         // A known signature whose header does not parse: cut short, or corrupt.
         if (structure == Structure::Truncated) {
             return Fail(ImageError::Truncated, Quoted(name) + " is truncated: the file ends inside the " +
@@ -367,8 +381,11 @@ ImageLoadResult LoadImageMemory(std::span<const std::uint8_t> bytes, const std::
         return Fail(ImageError::Unreadable,
                     Quoted(name) + " has a corrupt " + sniffed.format + " header (" + reason + ").");
     }
+    // stbi_info hands a top-down BMP's negative height through as it is; the decoder flips it.
+    if (container == Container::Bmp && height < 0 && height > INT_MIN) height = -height;
     if (width <= 0 || height <= 0) {
-        return Fail(ImageError::Unreadable, Quoted(name) + " declares an image with no pixels.");
+        return Fail(ImageError::Unreadable, Quoted(name) + " declares an image with no pixels (" +
+                                                DescribeSize(width, height) + ").");
     }
     if (std::string why = CheckDimensions(name, width, height, limits); !why.empty()) {
         return Fail(ImageError::TooLarge, why);

@@ -51,7 +51,23 @@ std::vector<SpecIssue> Validate(const MatmulSpec& spec) {
     };
     rank("rank_a", spec.rank_a, spec.m, spec.n, "A");
     rank("rank_b", spec.rank_b, spec.n, spec.p, "B");
+    if (issues.empty()) {
+        if (const Count work = MatmulSvdWork(spec); work > kMatmulMaxSvdWork) {
+            issues.push_back({"m", "m x n x p = " + std::to_string(spec.m) + " x " + std::to_string(spec.n) + " x " +
+                                       std::to_string(spec.p) + " needs " + FormatExact(work) +
+                                       " units of SVD work (m n min(m, n) + n p min(n, p) + m p min(m, p)), more than the limit of " +
+                                       FormatExact(kMatmulMaxSvdWork) + "; make m, n or p smaller"});
+        }
+    }
     return issues;
+}
+
+Count MatmulSvdWork(const MatmulSpec& spec) {
+    auto cube = [](Index rows, Index cols) -> Count {
+        if (rows < 1 || cols < 1 || rows > kMatmulMaxSide || cols > kMatmulMaxSide) return 0;
+        return rows * cols * std::min(rows, cols);  // <= 2048^3: no overflow
+    };
+    return cube(spec.m, spec.n) + cube(spec.n, spec.p) + cube(spec.m, spec.p);
 }
 
 double RankTolerance(const Eigen::VectorXd& sv, Index rows, Index cols) {

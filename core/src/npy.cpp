@@ -10,6 +10,8 @@
 // The writer reproduces numpy's own header bytes so that exports diff cleanly against np.save.
 #include "lens/npy.hpp"
 
+#include "lens/atomic_file.hpp"
+
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -32,6 +34,25 @@ void SetError(std::string* error, std::string message) {
 }
 
 std::string Quoted(const std::string& path) { return "'" + path + "'"; }
+
+// Text taken from a file, made safe to print: control bytes (NUL included, which would cut a C
+// string) as \xNN, and at most kShown bytes followed by the full length.
+std::string Printable(std::string_view text) {
+    constexpr size_t kShown = 60;
+    std::string out;
+    for (size_t i = 0; i < text.size() && i < kShown; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7F) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02X", c);
+            out += escaped;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    if (text.size() > kShown) out += "... (" + std::to_string(text.size()) + " bytes)";
+    return out;
+}
 
 // [SECTION] Header formatting
 
@@ -74,38 +95,24 @@ bool WriteNpyImpl(const std::string& path, std::span<const T> data, std::span<co
     }
 
     const std::string header = NpyHeader(descr, shape);
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose);
-    if (!file) {
-        SetError(error, "Cannot open " + Quoted(path) + " for writing: " + std::strerror(errno) + ".");
-        return false;
-    }
-    bool ok = std::fwrite(header.data(), 1, header.size(), file.get()) == header.size();
-    if (ok && !data.empty()) {
-        if constexpr (std::endian::native == std::endian::little || sizeof(T) == 1) {
-            ok = std::fwrite(data.data(), sizeof(T), data.size(), file.get()) == data.size();
-        } else {
-            // .npy data is declared little-endian ('<'): swap on a big-endian host.
-            for (const T& value : data) {
-                unsigned char bytes[sizeof(T)];
-                std::memcpy(bytes, &value, sizeof(T));
-                for (size_t i = 0; i < sizeof(T) / 2; ++i) std::swap(bytes[i], bytes[sizeof(T) - 1 - i]);
-                if (std::fwrite(bytes, 1, sizeof(T), file.get()) != sizeof(T)) {
-                    ok = false;
-                    break;
+    return WriteFileAtomically(
+        path,
+        [&](AtomicWriter& out) {
+            if (!out.Write(header)) return false;
+            if constexpr (std::endian::native == std::endian::little || sizeof(T) == 1) {
+                return data.empty() || out.Write(data.data(), data.size() * sizeof(T));
+            } else {
+                // .npy data is declared little-endian ('<'): swap on a big-endian host.
+                for (const T& value : data) {
+                    unsigned char bytes[sizeof(T)];
+                    std::memcpy(bytes, &value, sizeof(T));
+                    for (size_t i = 0; i < sizeof(T) / 2; ++i) std::swap(bytes[i], bytes[sizeof(T) - 1 - i]);
+                    if (!out.Write(bytes, sizeof(T))) return false;
                 }
+                return true;
             }
-        }
-    }
-    const int write_errno = errno;
-    // fclose flushes: a full disk often shows up only here.
-    const bool closed = std::fclose(file.release()) == 0;
-    if (!ok || !closed) {
-        SetError(error, "Writing " + Quoted(path) + " failed: " + std::strerror(ok ? errno : write_errno) + ".");
-        std::error_code ec;
-        std::filesystem::remove(path, ec);  // never leave a file whose header promises missing data
-        return false;
-    }
-    return true;
+        },
+        error);
 }
 
 // [SECTION] Header parsing
@@ -210,7 +217,7 @@ std::string ParseHeaderDict(std::string_view text, ParsedHeader& out) {
     while (!p.Eat('}')) {
         auto key = p.String();
         if (!key) return "the header has a malformed key";
-        if (!p.Eat(':')) return "the header lacks a ':' after '" + *key + "'";
+        if (!p.Eat(':')) return "the header lacks a ':' after '" + Printable(*key) + "'";
         if (*key == "descr") {
             if (has_descr) return "the header repeats 'descr'";
             auto value = p.String();
@@ -230,7 +237,7 @@ std::string ParseHeaderDict(std::string_view text, ParsedHeader& out) {
             out.shape = std::move(*value);
             has_shape = true;
         } else {
-            return "the header has an unexpected key '" + *key + "'";
+            return "the header has an unexpected key '" + Printable(*key) + "'";
         }
         if (!p.Eat(',') && !p.Peek('}')) return "the header has a malformed entry";
     }
@@ -360,7 +367,7 @@ std::optional<NpyArray> ReadNpy(const std::string& path, std::string* error, con
     if (header.descr == "<f4" || header.descr == "<i4") item_size = 4;
     else if (header.descr == "<f8" || header.descr == "<i8") item_size = 8;
     else if (header.descr == "|u1") item_size = 1;
-    else return fail("dtype '" + header.descr + "' is not supported (use '<f4', '<f8', '<i4', '<i8' or '|u1')");
+    else return fail("dtype '" + Printable(header.descr) + "' is not supported (use '<f4', '<f8', '<i4', '<i8' or '|u1')");
 
     Count elements = 1;
     for (Index dim : header.shape) {
@@ -371,7 +378,7 @@ std::optional<NpyArray> ReadNpy(const std::string& path, std::string* error, con
     const Count data_bytes = static_cast<Count>(bytes.size() - prefix) - header_length;
     const auto needed = CheckedMul(elements, static_cast<Count>(item_size));
     if (!needed || *needed != data_bytes) {
-        return fail("shape " + ShapeRepr(header.shape) + " of '" + header.descr + "' needs " +
+        return fail("shape " + ShapeRepr(header.shape) + " of '" + Printable(header.descr) + "' needs " +
                     (needed ? FormatExact(*needed) : std::string("more than 2^63")) + " data bytes but the file has " +
                     FormatExact(data_bytes));
     }

@@ -8,6 +8,8 @@
 // [SECTION] Dense, sparse, MatrixMarket
 #include "lens/operator.hpp"
 
+#include "lens/atomic_file.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -227,32 +229,25 @@ bool WriteMatrixMarket(const StructuredMatrix& m, const std::string& path, Count
                             " rows, over the export budget of " + FormatExact(max_nonzeros));
         return false;
     }
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose);
-    if (!file) {
-        SetError(error, "cannot open " + path + " for writing");
-        return false;
-    }
-    std::FILE* f = file.get();
-    std::fprintf(f, "%%%%MatrixMarket matrix coordinate real general\n");
-    std::fprintf(f, "%% written by MatrixLens: row = flattened output, col = flattened input, 1-based\n");
-    std::fprintf(f, "%lld %lld %lld\n", static_cast<long long>(m.Rows()), static_cast<long long>(m.Cols()),
-                 static_cast<long long>(m.NonZeros()));
-    for (Index row = 0; row < m.Rows(); ++row) {
-        m.ForEachInRow(row, [&](Index col, Index param) {
-            // %.9g round-trips every float exactly.
-            std::fprintf(f, "%lld %lld %.9g\n", static_cast<long long>(row + 1), static_cast<long long>(col + 1),
-                         static_cast<double>(m.ParameterValue(param)));
-        });
-    }
-    if (std::ferror(f)) {
-        SetError(error, "write error on " + path);
-        return false;
-    }
-    if (std::fclose(file.release()) != 0) {
-        SetError(error, "cannot close " + path);
-        return false;
-    }
-    return true;
+    return WriteFileAtomically(
+        path,
+        [&](AtomicWriter& out) {
+            char line[96];
+            auto put = [&](int length) { return length > 0 && out.Write(line, static_cast<size_t>(length)); };
+            out.Write("%%MatrixMarket matrix coordinate real general\n");
+            out.Write("% written by MatrixLens: row = flattened output, col = flattened input, 1-based\n");
+            put(std::snprintf(line, sizeof line, "%lld %lld %lld\n", static_cast<long long>(m.Rows()),
+                              static_cast<long long>(m.Cols()), static_cast<long long>(m.NonZeros())));
+            for (Index row = 0; row < m.Rows() && out.Ok(); ++row) {
+                m.ForEachInRow(row, [&](Index col, Index param) {
+                    // %.9g round-trips every float exactly.
+                    put(std::snprintf(line, sizeof line, "%lld %lld %.9g\n", static_cast<long long>(row + 1),
+                                      static_cast<long long>(col + 1), static_cast<double>(m.ParameterValue(param))));
+                });
+            }
+            return out.Ok();
+        },
+        error);
 }
 
 }  // namespace lens

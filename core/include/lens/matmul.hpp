@@ -42,9 +42,15 @@ struct MatmulSpec {
 };
 
 inline constexpr Index kMatmulMaxSide = 2048;  // m, n, p (see Cost above)
+// The three SVDs cost about rows * cols * min(rows, cols) each (MatmulSvdWork). Their sum is capped
+// so that the largest accepted spec takes about 3 s of one core (m = n = p = 1024: 3.2e9, 1.9 s
+// measured with the export; full rank at 2048^3 would be 2.6e10, about 30 s).
+inline constexpr Count kMatmulMaxSvdWork = 6'000'000'000;
+// m n min(m, n) + n p min(n, p) + m p min(m, p); a matrix with a side outside 1..kMatmulMaxSide counts 0.
+Count MatmulSvdWork(const MatmulSpec& spec);
 
 // Every problem with the spec: sizes outside 1..kMatmulMaxSide, ranks outside 1..min of their
-// matrix's sides (field names "m", "n", "p", "rank_a", "rank_b").
+// matrix's sides, the SVDs' work over kMatmulMaxSvdWork (field names "m", "n", "p", "rank_a", "rank_b").
 std::vector<SpecIssue> Validate(const MatmulSpec& spec);
 
 struct MatmulResult {

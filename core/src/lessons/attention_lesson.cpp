@@ -5,6 +5,8 @@
 // [SECTION] All in one, and the figures
 #include "lens/lessons/attention_lesson.hpp"
 
+#include <limits>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,6 +20,13 @@ AttentionPrepKey AttentionPrepKeyOf(const AttentionLessonSpec& s, std::uint64_t 
     return {s.source, text ? s.text : std::string(), s.patch, s.resize, s.positions, s.attention.d_model,
             s.attention.projection, s.attention.wq, s.attention.wk, s.attention.wv, s.attention.wo, s.attention.seed,
             text ? 0 : image_version};
+}
+
+Count AttentionLessonMacs(Index tokens, Index token_width, Index d_model, bool projected) {
+    // Each factor is bounded by the token limits (N <= 8192, widths <= 65536): no overflow below 2^63.
+    const Count n = std::max<Index>(tokens, 0), w = std::max<Index>(token_width, 0), d = std::max<Index>(d_model, 0);
+    if (n > kMaxTokens || w > kMaxTokenWidth || d > kMaxTokenWidth) return std::numeric_limits<Count>::max();
+    return (projected ? 3 * n * w * d : 0) + 2 * n * n * d + 2 * n * n * w;
 }
 
 AttentionPrepared PrepareAttentionLesson(const AttentionLessonSpec& spec, const Image* image, TaskContext& context) {
@@ -43,6 +52,15 @@ AttentionPrepared PrepareAttentionLesson(const AttentionLessonSpec& spec, const 
         tokens = PatchTokens(*source, ps, &p.issues);
     }
     if (!tokens) return p;
+    const Count macs = AttentionLessonMacs(tokens->Tokens(), tokens->Width(), spec.attention.d_model,
+                                           spec.attention.projection != ProjectionKind::Identity);
+    if (macs > kAttentionLessonMaxMacs) {
+        p.issues.push_back({spec.source == kAttentionSourceText ? "text" : "patch",
+                            FormatExact(tokens->Tokens()) + " tokens of " + FormatExact(tokens->Width()) + " values need " +
+                                FormatExact(macs) + " multiply-accumulates, more than the limit of " +
+                                FormatExact(kAttentionLessonMaxMacs) + "; use fewer or smaller tokens (resize, patch) or a smaller d_model"});
+        return p;
+    }
     p.tokens = std::move(*tokens);
     auto input = PrepareAttention(p.tokens.x, spec.attention, &p.issues, TaskProgress(context));
     if (!input) return p;

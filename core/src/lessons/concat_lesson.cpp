@@ -40,11 +40,29 @@ std::vector<SpecIssue> ConcatLesson::Issues(const ConcatSpec& s) {
     if (s.slice_begin < 0 || s.slice_begin >= total) issues.push_back({"slice_begin", "must be 0.." + std::to_string(total - 1)});
     if (s.slice_end <= s.slice_begin || s.slice_end > total)
         issues.push_back({"slice_end", "must be above slice_begin and at most C1 + C2 = " + std::to_string(total)});
+    if (issues.empty()) {
+        if (const Count macs = ConcatMacs(s); macs > kConcatMaxMacs) {
+            issues.push_back({"height", "H x W x k^2 x (Cin (C1 + C2) + 2 (C1 + C2) Cout) = " + FormatExact(macs) +
+                                            " multiply-accumulates, more than the limit of " + FormatExact(kConcatMaxMacs) +
+                                            "; make the map, the kernel or the channels smaller"});
+            return issues;
+        }
+    }
     if (issues.empty())
         for (const ConvSpec& branch : {Branch(s, s.in_channels, s.channels_a, 11), Branch(s, s.in_channels, s.channels_b, 12),
                                        Branch(s, total, s.out_channels, 13)})
             if (!Validate(branch).empty()) return {{"kernel", "the kernel does not fit the map"}};
     return issues;
+}
+
+Count ConcatMacs(const ConcatSpec& s) {
+    // Within the ranges Issues checks every factor is small: no overflow. Outside them: 0.
+    auto in = [](std::int64_t v, std::int64_t hi) { return v >= 1 && v <= hi; };
+    if (!in(s.in_channels, 64) || !in(s.channels_a, 64) || !in(s.channels_b, 64) || !in(s.out_channels, 64) ||
+        !in(s.height, 256) || !in(s.width, 256) || !in(s.kernel, 15))
+        return 0;
+    const Count total = s.channels_a + s.channels_b;
+    return s.height * s.width * s.kernel * s.kernel * (s.in_channels * total + 2 * total * s.out_channels);
 }
 
 ConcatLesson::Result ConcatLesson::Compute(const ConcatSpec& s, const std::shared_ptr<const Image>& image, TaskContext& context) {

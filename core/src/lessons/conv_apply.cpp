@@ -6,6 +6,8 @@
 // [SECTION] The four ways
 #include "lens/lessons/conv_apply.hpp"
 
+#include <stdexcept>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -135,9 +137,32 @@ std::vector<float> ConvImageInput(const Image& image, const ConvSpec& spec) {
     return x;
 }
 
+std::vector<SpecIssue> ConvApplyIssues(const ConvSpec& spec) {
+    std::vector<SpecIssue> issues = Validate(spec);
+    if (!issues.empty()) return issues;
+    auto op = ConvOperator::Create(spec, &issues);
+    if (!op) return issues;
+    const ConvStats& st = op->Stats();
+    if (st.cols > kConvApplyMaxEntries || st.rows > kConvApplyMaxEntries) {
+        issues.push_back({"in_h", "applying needs " + FormatExact(std::max(st.cols, st.rows)) +
+                                      " values in the input or the output, more than the limit of " +
+                                      FormatExact(kConvApplyMaxEntries) + " for applying to the image"});
+    }
+    if (st.useful_macs > kConvApplyMaxMacs) {
+        issues.push_back({"in_channels", "applying needs " + FormatExact(st.useful_macs) +
+                                             " multiply-accumulates, more than the limit of " +
+                                             FormatExact(kConvApplyMaxMacs) +
+                                             " for applying to the image; make the input, the kernel or the channels smaller"});
+    }
+    return issues;
+}
+
 ConvApplyResult ComputeConvApply(const ConvSpec& spec, KernelChoice kernel, const Image& image, TaskContext& task,
                                  const ConvApplyBudgets& budgets) {
     ConvApplyResult result;
+    // An invalid spec is refused as data below (result.issues); only the caps throw.
+    if (auto issues = ConvApplyIssues(spec); !issues.empty() && Validate(spec).empty())
+        throw std::length_error(JoinIssues(issues));
     auto created = ConvOperator::Create(spec, &result.issues);
     if (!created) return result;
     ConvOperator op = std::move(*created);

@@ -48,6 +48,13 @@ struct AttentionLessonSpec {
 
 // [SECTION] Preparation (tokens, projections) and its cache
 
+// The lesson's multiply-accumulates for N tokens of token_width values: the three projections
+// (N token_width d_model each, none for the identity), Q K^T and A V (N^2 d_model each) and the
+// weightless X X^T X (2 N^2 token_width). Capped at kAttentionLessonMaxMacs, about 2.5 s on one
+// core (a 4096 px image cut into 147 px patches was 1.4e11, 11 s and 1.1 GB).
+inline constexpr Count kAttentionLessonMaxMacs = 30'000'000'000;
+Count AttentionLessonMacs(Index tokens, Index token_width, Index d_model, bool projected);
+
 // The part of the spec that the preparation depends on (not heads, weight scale, QK norm, mask),
 // plus the image's version (0 for text).
 struct AttentionPrepKey {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "lens/count.hpp"
 #include "lens/figures.hpp"
 #include "lens/image.hpp"
 #include "lens/dense_ops.hpp"  // MatrixPtr
@@ -29,6 +30,14 @@ struct ConcatSpec {
     std::int64_t slice_end = 4;
     bool operator==(const ConcatSpec&) const = default;
 };
+
+// The lesson runs five 'same' convolutions (A, B, the one on the concatenation, its two column
+// blocks), about H W k^2 (Cin (C1 + C2) + 2 (C1 + C2) Cout) multiply-accumulates (ConcatMacs).
+// Capped so that the largest accepted spec takes about 2 s of one core (every maximum at once was
+// 1.1e11 MACs, about a minute).
+inline constexpr Count kConcatMaxMacs = 5'000'000'000;
+// 0 when a size is outside the ranges Issues checks.
+Count ConcatMacs(const ConcatSpec& spec);
 
 struct ConcatLesson {
     using Spec = ConcatSpec;

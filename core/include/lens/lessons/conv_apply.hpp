@@ -22,6 +22,16 @@ struct ConvApplyBudgets {
     Count im2col_entries = 256LL * 1024 * 1024;  // one group's im2col matrix, floats (1 GiB)
 };
 
+// Applying runs the layer three or four ways (direct loops, matrix-free, im2col + GEMM, a dense crop),
+// so the layer itself is capped: at most kConvApplyMaxMacs useful multiply-accumulates (the notes'
+// 256 x 256, 64 -> 64, 3 x 3 layer is 2.4e9; about 3 s for all the ways on one core) and at most
+// kConvApplyMaxEntries floats in the input or the output (256 MiB each).
+inline constexpr Count kConvApplyMaxMacs = 3'000'000'000;
+inline constexpr Count kConvApplyMaxEntries = Count{1} << 26;
+// The spec's problems (Validate) and the caps above (field "in_h" for the sizes, "in_channels" for
+// the work), in English.
+std::vector<SpecIssue> ConvApplyIssues(const ConvSpec& spec);
+
 enum class ConvWay { Direct = 0, Structured, Im2col, Dense };
 inline constexpr int kConvWays = 4;
 
@@ -61,7 +71,9 @@ std::optional<std::vector<float>> ConvKernelWeights(const ConvOperator& op, Kern
 // middle row of the image resized to in_w x (image height). Empty when the image cannot be resized.
 std::vector<float> ConvImageInput(const Image& image, const ConvSpec& spec);
 
-// The lesson. Progress 0..1 through `task`; throws TaskCancelled when cancelled. Big layers
+// The lesson. Progress 0..1 through `task`; throws TaskCancelled when cancelled, and
+// std::length_error (the ConvApplyIssues message) for a valid layer over the caps; an invalid spec is
+// returned as data (valid false, issues). Big layers
 // (over 2e8 useful MACs) are timed once, the others three times (median).
 ConvApplyResult ComputeConvApply(const ConvSpec& spec, KernelChoice kernel, const Image& image, TaskContext& task,
                                  const ConvApplyBudgets& budgets = {});
