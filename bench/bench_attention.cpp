@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 
+#include "bench_main.hpp"
 #include "lens/attention.hpp"
 #include "lens/attention_fused.hpp"
 
@@ -160,6 +161,7 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
+    lens::bench::TakeThreadsFlag(argc, argv);
     // With --benchmark_format=json the default reporter is used (for bench/peer_torch.py). Checked
     // before Initialize, which consumes the flags it knows.
     bool json = false;
