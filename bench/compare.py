@@ -15,6 +15,7 @@ Usage: /usr/bin/python3 bench/compare.py [--build build] [--threads 1 2]
 Needs python3-torch and python3-numpy (Debian), and a build with -DLENS_BUILD_BENCH=ON."""
 import argparse
 import json
+import re
 import os
 import statistics
 import subprocess
@@ -55,15 +56,15 @@ def run_ours(exe, threads, flt):
     medians = {}
     for b in json.loads(r.stdout)["benchmarks"]:
         if b.get("aggregate_name") == "median":
-            medians[b["run_name"]] = b["real_time"]
+            medians[re.sub(r"/(iterations|repeats):[0-9]+", "", b["run_name"])] = b["real_time"]
     return medians
 
 
 def peak_rss_mb(cmd, threads):
+    """Peak RSS of one run of cmd, from GNU time (apt-get install time)."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
-    return usage.ru_maxrss / 1024.0
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True, env=env)
+    return int(r.stderr.strip().splitlines()[-1]) / 1024.0
 
 
 def torch_conv(threads):

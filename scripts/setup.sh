@@ -8,7 +8,7 @@ packages=(
   googletest libgtest-dev libbenchmark-dev khronos-api
   fonts-noto-cjk fonts-dejavu-core
   xvfb xauth libgl1-mesa-dri
-  libopenblas-dev
+  libopenblas-dev time
 )
 missing=()
 for p in "${packages[@]}"; do
