@@ -12,7 +12,9 @@
 #include <random>
 #include <string>
 
+#include "bench_main.hpp"
 #include "lens/attention.hpp"
+#include "lens/attention_fused.hpp"
 
 namespace {
 
@@ -48,6 +50,32 @@ void BM_Attention(benchmark::State& state) {
     // Q K^T and A V: 2 N^2 d multiply-accumulates.
     state.counters["MACs"] = static_cast<double>(2 * n * n * 768);
 }
+
+// The fused path (AttendFused, scores not kept): output and entropies, nothing N x N.
+void BM_AttentionFused(benchmark::State& state) {
+    const Index n = state.range(0);
+    AttentionSpec spec;
+    spec.d_model = 768;
+    spec.heads = 12;
+    spec.projection = ProjectionKind::Identity;
+    spec.keep_scores = false;
+    const AttentionInput input = MakeInput(n, 768);
+    for (auto _ : state) {
+        auto result = AttendFused(input, spec);
+        benchmark::DoNotOptimize(result);
+    }
+    state.counters["MACs"] = static_cast<double>(2 * n * n * 768);
+}
+
+BENCHMARK(BM_AttentionFused)
+    ->Name("attention_fused")
+    ->ArgNames({"N"})
+    ->Arg(196)
+    ->Arg(1024)
+    ->Arg(4096)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 BENCHMARK(BM_Attention)
     ->Name("attention")
@@ -133,6 +161,7 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
+    lens::bench::TakeThreadsFlag(argc, argv);
     // With --benchmark_format=json the default reporter is used (for bench/peer_torch.py). Checked
     // before Initialize, which consumes the flags it knows.
     bool json = false;

@@ -9,6 +9,7 @@ packages=(
   fonts-noto-cjk fonts-dejavu-core
   xvfb xauth libgl1-mesa-dri
   clang libclang-rt-14-dev  # fuzz/: libFuzzer with ASan and UBSan (issue 15)
+  libopenblas-dev time
 )
 missing=()
 for p in "${packages[@]}"; do

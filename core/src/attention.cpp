@@ -12,13 +12,18 @@
 // [SECTION] Dense matrix operator
 // [SECTION] Attention as a structured matrix on vec X
 #include "lens/attention.hpp"
+#include "lens/attention_fused.hpp"
 #include "lens/random.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 
+#include "attention_detail.hpp"
+#include "lens/gemm.hpp"
 #include "lens/npy.hpp"
 
 namespace lens {
@@ -392,55 +397,109 @@ struct HeadSinks {
 
 enum class LoopEnd { Done, Cancelled };
 
-// Attention of every head over blocks of query rows (bounded scratch: about 2^20 floats per block).
-// `progress` receives the fraction of this loop done.
+// One head's q (scaled, QK-normed, times 1/sqrt(d_head)) and k; false when the logits could
+// overflow float. Cauchy-Schwarz: every score and every partial sum of its dot product is at most
+// max|q_n| max|k_m|, so below FLT_MAX nothing overflows; inf or NaN fails the test too.
+bool PrepareHead(const AttentionInput& in, Index h, Index dh, float scale, bool qk_norm, RowMatrixF& q, RowMatrixF& k) {
+    q = in.q.middleCols(h * dh, dh) * scale;
+    k = in.k.middleCols(h * dh, dh) * scale;
+    if (qk_norm) {
+        LayerNormRows(q);
+        LayerNormRows(k);
+    }
+    q *= 1.0f / std::sqrt(static_cast<float>(dh));  // folded into q: scores = q k^T / sqrt(d_head)
+    return q.rowwise().norm().maxCoeff() * k.rowwise().norm().maxCoeff() < 1e38f;
+}
+
+// Head h with its N x N scores or attention kept: blocks of query rows (scratch of about 2^20
+// floats per block). tick(rows_done) after each block returns false to stop.
+bool MaterialisedHead(const RowMatrixF& q, const RowMatrixF& k, const AttentionInput& in, Index h, Index dh, bool causal,
+                      HeadSinks& sinks, double& entropy_sum, const std::function<bool(Index)>& tick) {
+    const Index n = q.rows();
+    const Index block = std::max<Index>(1, std::min<Index>(n, (Index{1} << 20) / n));
+    RowMatrixF scratch;
+    if (!sinks.scores || !sinks.attention) scratch.resize(block, n);
+    std::vector<float> row_entropy(static_cast<size_t>(block));
+    const auto v = in.v.middleCols(h * dh, dh);
+    for (Index r0 = 0; r0 < n; r0 += block) {
+        const Index rows = std::min(block, n - r0);
+        const size_t at = static_cast<size_t>((h * n + r0) * n);
+        Eigen::Map<RowMatrixF> s(sinks.scores ? sinks.scores + at : scratch.data(), rows, n);
+        s.noalias() = q.middleRows(r0, rows) * k.transpose();
+        if (causal) {
+            for (Index i = 0; i < rows; ++i) {
+                const Index visible = r0 + i + 1;
+                if (visible < n) s.row(i).tail(n - visible).setConstant(kNegInf);
+            }
+        }
+        Eigen::Map<RowMatrixF> p(sinks.attention ? sinks.attention + at : scratch.data(), rows, n);
+        SoftmaxRows(s, p, std::span<float>(row_entropy.data(), static_cast<size_t>(rows)));
+        for (Index i = 0; i < rows; ++i) {
+            entropy_sum += row_entropy[static_cast<size_t>(i)];
+            if (sinks.entropy) sinks.entropy[h * n + r0 + i] = row_entropy[static_cast<size_t>(i)];
+        }
+        if (sinks.context) sinks.context->block(r0, h * dh, rows, dh).noalias() = p * v;
+        if (!tick(r0 + rows)) return false;
+    }
+    return true;
+}
+
+// Attention of every head; heads are split over ComputeThreads() threads (each head's GEMMs then
+// run on its thread). Without kept scores or attention each head takes the fused path
+// (attention_fused.cpp: nothing N x N). `progress` receives the fraction done; it is called under
+// a lock from whichever thread finished a block. Entropies are summed per head, then in head
+// order, so the result does not depend on the thread count.
 LoopEnd RunHeads(const AttentionInput& in, Index heads, float scale, bool qk_norm, bool causal, HeadSinks& sinks,
                  const std::function<bool(double)>& progress) {
     const Index n = in.q.rows(), d = in.q.cols(), dh = d / heads;
-    const Index block = std::max<Index>(1, std::min<Index>(n, (Index{1} << 20) / n));
-    const Index blocks_per_head = (n + block - 1) / block;
-    const float inv_sqrt = 1.0f / std::sqrt(static_cast<float>(dh));
-    RowMatrixF q(n, dh), k(n, dh), scratch;
-    if (!sinks.scores || !sinks.attention) scratch.resize(block, n);
-    std::vector<float> row_entropy(static_cast<size_t>(block));
-    for (Index h = 0; h < heads; ++h) {
-        q = in.q.middleCols(h * dh, dh) * scale;
-        k = in.k.middleCols(h * dh, dh) * scale;
-        if (qk_norm) {
-            LayerNormRows(q);
-            LayerNormRows(k);
+    const bool fused = !sinks.scores && !sinks.attention;
+    std::vector<double> head_entropy(static_cast<size_t>(heads), 0.0);
+    std::atomic<bool> stop{false}, overflow{false};
+    std::mutex progress_mutex;
+    Index rows_done = 0;
+    auto tick = [&](Index rows) {
+        std::lock_guard lock(progress_mutex);
+        rows_done += rows;
+        if (progress && !progress(static_cast<double>(rows_done) / static_cast<double>(heads * n))) stop = true;
+        return !stop.load();
+    };
+    auto run_head = [&](Index h) {
+        if (stop) return;
+        RowMatrixF q(n, dh), k(n, dh);
+        if (!PrepareHead(in, h, dh, scale, qk_norm, q, k)) {
+            overflow = true;
+            stop = true;
+            return;
         }
-        q *= inv_sqrt;  // folded into q: scores = q k^T / sqrt(d_head)
-        // Cauchy-Schwarz: every score and every partial sum of its dot product is at most
-        // max|q_n| max|k_m|, so below FLT_MAX nothing overflows; inf or NaN fails the test too.
-        if (!(q.rowwise().norm().maxCoeff() * k.rowwise().norm().maxCoeff() < 1e38f)) {
-            sinks.overflow = true;
-            return LoopEnd::Done;
+        Index last = 0;
+        auto head_tick = [&](Index done) {
+            const Index step = done - last;
+            last = done;
+            return tick(step);
+        };
+        double& sum = head_entropy[static_cast<size_t>(h)];
+        if (fused) {
+            attention_detail::FusedHead(q.data(), k.data(), in.v.data() + h * dh, d, n, dh, causal,
+                                        sinks.context ? sinks.context->data() + h * dh : nullptr, d,
+                                        sinks.entropy ? sinks.entropy + h * n : nullptr, &sum, head_tick);
+        } else {
+            MaterialisedHead(q, k, in, h, dh, causal, sinks, sum, head_tick);
         }
-        const auto v = in.v.middleCols(h * dh, dh);
-        for (Index b = 0; b < blocks_per_head; ++b) {
-            const Index r0 = b * block, rows = std::min(block, n - r0);
-            const size_t at = static_cast<size_t>((h * n + r0) * n);
-            Eigen::Map<RowMatrixF> s(sinks.scores ? sinks.scores + at : scratch.data(), rows, n);
-            s.noalias() = q.middleRows(r0, rows) * k.transpose();
-            if (causal) {
-                for (Index i = 0; i < rows; ++i) {
-                    const Index visible = r0 + i + 1;
-                    if (visible < n) s.row(i).tail(n - visible).setConstant(kNegInf);
-                }
-            }
-            Eigen::Map<RowMatrixF> p(sinks.attention ? sinks.attention + at : scratch.data(), rows, n);
-            SoftmaxRows(s, p, std::span<float>(row_entropy.data(), static_cast<size_t>(rows)));
-            for (Index i = 0; i < rows; ++i) {
-                sinks.entropy_sum += row_entropy[static_cast<size_t>(i)];
-                if (sinks.entropy) sinks.entropy[h * n + r0 + i] = row_entropy[static_cast<size_t>(i)];
-            }
-            if (sinks.context) sinks.context->block(r0, h * dh, rows, dh).noalias() = p * v;
-            if (progress && !progress(static_cast<double>(h * blocks_per_head + b + 1) / static_cast<double>(heads * blocks_per_head))) {
-                return LoopEnd::Cancelled;
-            }
-        }
+    };
+    const int workers = static_cast<int>(std::min<Index>(ComputeThreads(), heads));
+    if (workers <= 1) {
+        for (Index h = 0; h < heads; ++h) run_head(h);
+    } else {
+        SingleThreadedGemm single;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(workers)
+        for (Index h = 0; h < heads; ++h) run_head(h);
     }
+    if (overflow) {
+        sinks.overflow = true;
+        return LoopEnd::Done;
+    }
+    if (stop) return LoopEnd::Cancelled;
+    for (double e : head_entropy) sinks.entropy_sum += e;
     return LoopEnd::Done;
 }
 
@@ -476,8 +535,12 @@ Eigen::Map<const RowMatrixF> AttentionResult::Attention(Index h) const {
     return Eigen::Map<const RowMatrixF>(ok ? attention->data() + h * tokens * tokens : nullptr, ok ? tokens : 0, ok ? tokens : 0);
 }
 
-std::optional<AttentionResult> Attend(const AttentionInput& input, const AttentionSpec& spec, std::vector<SpecIssue>* issues,
-                                      const ProgressFn& progress) {
+namespace {
+
+// Attend, keeping the N x N attention or not (AttendFused: then, without kept scores, every head
+// takes the fused path).
+std::optional<AttentionResult> AttendKeeping(const AttentionInput& input, const AttentionSpec& spec, bool keep_attention,
+                                             std::vector<SpecIssue>* issues, const ProgressFn& progress) {
     if (!CheckInput(input, spec, issues)) return std::nullopt;
     AttentionResult r;
     r.tokens = input.x.rows();
@@ -489,12 +552,12 @@ std::optional<AttentionResult> Attend(const AttentionInput& input, const Attenti
     r.causal = spec.causal;
     const size_t cube = static_cast<size_t>(r.heads * r.tokens * r.tokens);
     if (spec.keep_scores) r.scores.resize(cube);
-    auto attention = std::make_shared<std::vector<float>>(cube);
+    auto attention = std::make_shared<std::vector<float>>(keep_attention ? cube : 0);
     r.entropy.resize(static_cast<size_t>(r.heads * r.tokens));
     r.context.resize(r.tokens, r.d_model);
     HeadSinks sinks;
     sinks.scores = spec.keep_scores ? r.scores.data() : nullptr;
-    sinks.attention = attention->data();
+    sinks.attention = attention->empty() ? nullptr : attention->data();
     sinks.entropy = r.entropy.data();
     sinks.context = &r.context;
     const bool has_wo = input.weights.wo.size() != 0;
@@ -521,6 +584,18 @@ std::optional<AttentionResult> Attend(const AttentionInput& input, const Attenti
     }
     Tick(progress, 1.0);
     return r;
+}
+
+}  // namespace
+
+std::optional<AttentionResult> Attend(const AttentionInput& input, const AttentionSpec& spec, std::vector<SpecIssue>* issues,
+                                      const ProgressFn& progress) {
+    return AttendKeeping(input, spec, true, issues, progress);
+}
+
+std::optional<AttentionResult> AttendFused(const AttentionInput& input, const AttentionSpec& spec, std::vector<SpecIssue>* issues,
+                                           const ProgressFn& progress) {
+    return AttendKeeping(input, spec, false, issues, progress);
 }
 
 std::optional<AttentionResult> ComputeAttention(RowMatrixF x, const AttentionSpec& spec, std::vector<SpecIssue>* issues,

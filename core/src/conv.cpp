@@ -415,6 +415,7 @@ std::vector<WeightRef> ConvOperator::ParameterWeights(Index param) const {
 
 void ConvOperator::Apply(std::span<const float> x, std::span<float> y) const {
     if (static_cast<Index>(x.size()) != Cols() || static_cast<Index>(y.size()) != Rows()) return;
+    if (conv_detail::ApplyByTaps(*this, x, y)) return;  // channel-major, stride 1, wide: one GEMM per tap
     std::fill(y.begin(), y.end(), 0.0f);
     const bool channel_major = m_spec.order == FlatOrder::ChannelMajor;
     const Index out_c_stride = channel_major ? m_h.out * m_w.out : 1;

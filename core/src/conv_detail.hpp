@@ -1,5 +1,6 @@
 // conv_detail.hpp (core-internal): arithmetic shared by the convolution sources (conv.cpp,
-// conv_reference.cpp, conv_raster.cpp): floor/ceil division and the per-tap valid-output count.
+// conv_reference.cpp, conv_raster.cpp, conv_taps.cpp): floor/ceil division, the per-tap
+// valid-output count, and the tiled im2col + GEMM.
 #pragma once
 
 #include <algorithm>
@@ -21,5 +22,12 @@ inline Index ValidOutputs(Index in, Index out, Index stride, Index dilation, Ind
     const Index hi = std::min(out, CeilDiv(in + offset, stride));
     return std::max<Index>(0, hi - lo);
 }
+
+// ConvOperator::Apply's one-GEMM-per-tap path (conv_taps.cpp) on x and y in the operator's order;
+// false (y untouched) when the spec does not suit it (position-major, strided, few channels).
+bool ApplyByTaps(const ConvOperator& op, std::span<const float> x, std::span<float> y);
+// ConvIm2colGemm's work once sizes and budget are checked (conv_taps.cpp): x_chw, y_chw of the
+// operator's sizes.
+void ConvIm2colGemmTiled(const ConvOperator& op, std::span<const float> x_chw, std::span<float> y_chw);
 
 }  // namespace lens::conv_detail

@@ -5,6 +5,8 @@
 // [SECTION] Presets
 #include "lens/conv.hpp"
 
+#include "conv_detail.hpp"
+
 #include <algorithm>
 
 namespace lens {
@@ -48,47 +50,13 @@ bool ConvDirect(const ConvOperator& op, std::span<const float> x_chw, std::span<
 bool ConvIm2colGemm(const ConvOperator& op, std::span<const float> x_chw, std::span<float> y_chw, Count max_entries,
                     std::string* why) {
     if (static_cast<Index>(x_chw.size()) != op.Cols() || static_cast<Index>(y_chw.size()) != op.Rows()) return false;
-    const ConvSpec& s = op.Spec();
     const ConvStats& st = op.Stats();
     const Count per_group = st.im2col_rows * st.im2col_cols;  // one group's matrix is reused for the next
     if (per_group > max_entries) {
         if (why) *why = "im2col matrix has " + FormatExact(per_group) + " entries, over the budget of " + FormatExact(max_entries);
         return false;
     }
-    const Index in_h = s.dims == 1 ? 1 : s.in_h;
-    const Index k_h = s.dims == 1 ? 1 : s.kernel_h;
-    const Index in_per_group = s.in_channels / s.groups;
-    const Index out_per_group = s.out_channels / s.groups;
-    const Index positions = st.im2col_rows;
-    const Index patch = st.im2col_cols;
-    // Column-major (patch x positions): each output position's patch is one contiguous column.
-    Eigen::MatrixXf columns(static_cast<Eigen::Index>(patch), static_cast<Eigen::Index>(positions));
-    using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    for (Index g = 0; g < s.groups; ++g) {
-        for (Index oy = 0; oy < st.out_h; ++oy) {
-            for (Index ox = 0; ox < st.out_w; ++ox) {
-                float* column = columns.data() + (oy * st.out_w + ox) * patch;
-                for (Index il = 0; il < in_per_group; ++il) {
-                    const float* plane = x_chw.data() + (g * in_per_group + il) * in_h * s.in_w;
-                    for (Index ky = 0; ky < k_h; ++ky) {
-                        const Index iy = oy * s.stride - st.pad_h.lo + ky * s.dilation;
-                        for (Index kx = 0; kx < s.kernel_w; ++kx) {
-                            const Index ix = ox * s.stride - st.pad_w.lo + kx * s.dilation;
-                            const bool inside = iy >= 0 && iy < in_h && ix >= 0 && ix < s.in_w;
-                            *column++ = inside ? plane[iy * s.in_w + ix] : 0.0f;  // padding taps are explicit zeros
-                        }
-                    }
-                }
-            }
-        }
-        // The group's weights (out_per_group x patch) are row-major in PyTorch's layout, and so is
-        // the output slice (out_per_group x positions) of a C,H,W tensor.
-        Eigen::Map<const RowMajor> weights(op.Weights().data() + g * out_per_group * patch,
-                                           static_cast<Eigen::Index>(out_per_group), static_cast<Eigen::Index>(patch));
-        Eigen::Map<RowMajor> out(y_chw.data() + g * out_per_group * positions, static_cast<Eigen::Index>(out_per_group),
-                                 static_cast<Eigen::Index>(positions));
-        out.noalias() = weights * columns;
-    }
+    conv_detail::ConvIm2colGemmTiled(op, x_chw, y_chw);
     return true;
 }
 
