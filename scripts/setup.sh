@@ -10,6 +10,7 @@ packages=(
   xvfb xauth libgl1-mesa-dri
   clang libclang-rt-14-dev  # fuzz/: libFuzzer with ASan and UBSan (issue 15)
   libopenblas-dev time
+  python3 python3-numpy  # tests: the tiny ViT checkpoints and their NumPy reference (issue 18)
 )
 missing=()
 for p in "${packages[@]}"; do

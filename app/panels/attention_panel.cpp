@@ -74,6 +74,25 @@ public:
     }
     float Progress() const override { return m_task ? m_task->Progress() : 0; }
 
+    // The lesson's work cap (kAttentionLessonMaxMacs), checked before any export or screenshot so
+    // that an over-large spec exits 2 instead of exporting nothing.
+    std::vector<SpecIssue> WorkCap(Index tokens, Index width) const {
+        const Count macs = AttentionLessonMacs(tokens, width, m_spec.attention.d_model, m_spec.attention.projection != ProjectionKind::Identity);
+        if (macs <= kAttentionLessonMaxMacs) return {};
+        return {{m_spec.source == 0 ? "text" : "patch", FormatExact(tokens) + " tokens of " + FormatExact(width) + " values need " +
+                                                            FormatExact(macs) + " multiply-accumulates, more than the limit of " +
+                                                            FormatExact(kAttentionLessonMaxMacs) +
+                                                            "; use fewer or smaller tokens (resize, patch) or a smaller d_model"}};
+    }
+
+    std::string ValidateForImage(const Image& image) override {
+        if (m_spec.source == 0 || m_spec.patch < 1) return {};
+        const Index rows = m_spec.resize > 0 ? m_spec.resize : image.height;
+        const Index cols = m_spec.resize > 0 ? m_spec.resize : image.width;
+        const Index tokens = (rows / m_spec.patch) * (cols / m_spec.patch);
+        return JoinIssues(WorkCap(tokens, m_spec.patch * m_spec.patch * 3));
+    }
+
     std::string ValidateKeys() override {
         std::vector<SpecIssue> issues;
         if (m_spec.source == 0) {
@@ -81,6 +100,7 @@ public:
             t.width = m_spec.attention.d_model;
             auto tokens = TextTokens(m_spec.text, t, &issues);
             if (tokens) Append(issues, Validate(m_spec.attention, tokens->Tokens(), tokens->Width()));
+            if (tokens) Append(issues, WorkCap(tokens->Tokens(), tokens->Width()));
         } else {
             PatchTokensSpec p;
             p.patch = m_spec.patch;
