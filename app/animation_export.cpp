@@ -86,7 +86,8 @@ bool AnimationExporter::Step(Panel& panel, const RenderFn& render, bool* ok, std
     if (job.next < job.frames) {
         std::string error;
         const double t = static_cast<double>(job.next) / static_cast<double>(job.frames - 1);
-        if (!panel.Fields().Set(job.key, FormatT(t), &error)) return finish(false, error);
+        const Field* field = panel.Fields().Find(job.key);
+        if (!field || !panel.Fields().Set(job.key, FormatT(field->AnimationValue(t)), &error)) return finish(false, error);
         std::vector<std::uint8_t> rgba;
         int width = 0, height = 0;
         ImVec2 fmin, fmax;

@@ -22,6 +22,7 @@
 #include "../app_context.hpp"
 #include "../export.hpp"
 #include "../gfx/texture.hpp"
+#include "../widgets/animation_controls.hpp"
 #include "../widgets/colorbar.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
@@ -73,6 +74,7 @@ public:
         return (m_task && m_task->Busy()) || (m_curves && m_curves->Busy()) || (m_canvas && m_tab == 1 && m_canvas->Busy());
     }
     float Progress() const override { return m_task ? m_task->Progress() : 0; }
+    bool Animating() const override { return m_anim.Playing(); }
 
     // The lesson's work cap (kAttentionLessonMaxMacs), checked before any export or screenshot so
     // that an over-large spec exits 2 instead of exporting nothing.
@@ -151,8 +153,11 @@ protected:
         f.Text("wq", "Wq (.npy)", &m_spec.attention.wq, 4096, ".npy of Wq (projection=file)").VisibleWhen(file);
         f.Text("wk", "Wk (.npy)", &m_spec.attention.wk, 4096, ".npy of Wk (projection=file)").VisibleWhen(file);
         f.Text("wv", "Wv (.npy)", &m_spec.attention.wv, 4096, ".npy of Wv (projection=file)").VisibleWhen(file);
+        // The animation: the logits grow with the square of the scale, and the softmax sharpens
+        // (unless QK LayerNorm is on, where the scale cancels).
         f.Float("weight_scale", S::AttnWeightScale, &m_spec.attention.weight_scale, 0.0, 100.0, "multiplies Wq and Wk")
-            .Logarithmic();
+            .Logarithmic()
+            .Animation({}, 0.0, 8.0);
         f.Bool("qk_norm", S::AttnQkNorm, &m_spec.attention.qk_norm, "LayerNorm on queries and keys");
         f.Bool("causal", S::AttnCausal, &m_spec.attention.causal, "query n sees keys 0..n only");
         f.Seed("seed", S::ConvSeed, &m_spec.attention.seed, "seed of tokens and projections");
@@ -220,6 +225,7 @@ private:
     std::unique_ptr<LatestTask<CurveKey, AttentionCurves>> m_curves;
     std::shared_ptr<AttentionPreparedCache> m_cache = std::make_shared<AttentionPreparedCache>();
     std::unique_ptr<MatrixCanvas> m_canvas;
+    AnimationControls m_anim;  // the softmax sharpening: weight_scale 0 -> 8
     Heatmap m_x_map, m_scores_map, m_attention_map, m_output_map;
     std::vector<Heatmap> m_head_maps = std::vector<Heatmap>(16);
     gfx::CachedTexture m_image_texture;
@@ -542,6 +548,7 @@ void AttentionPanel::DrawContent(AppContext& context) {
     if (c && c->result && ImGui::BeginTabBar("##tabs")) {
         if (ImGui::BeginTabItem(Tr(S::AttnTabHeatmaps), nullptr, m_tab == 0 && m_force_tab ? ImGuiTabItemFlags_SetSelected : 0)) {
             if (!m_force_tab) m_tab = 0;
+            m_anim.Draw(Fields(), *Fields().Find("weight_scale"), 0, 6.0f);
             DrawHeatmaps(context, *c, ImGui::GetContentRegionAvail());
             ImGui::EndTabItem();
         }

@@ -73,13 +73,20 @@ public:
         on_set = std::move(hook);
         return *this;
     }
-    // A Float display field in 0..1 that drives the panel's animation (play, --animate): 0 is the
-    // first frame, 1 the last. `steps` (optional) says how many discrete steps the figure has, so
-    // an exported animation can show each once.
-    Field& Animation(std::function<int()> steps = {}) {
+    // The Float field that drives the panel's animation (play, --animate): the animation runs it
+    // from `from` (first frame) to `to` (last). `steps` (optional) says how many discrete steps the
+    // figure has, so an exported animation can show each once.
+    Field& Animation(std::function<int()> steps = {}, double from = 0.0, double to = 1.0) {
         animation = true;
         animation_steps = std::move(steps);
+        animation_from = from;
+        animation_to = to;
         return *this;
+    }
+    // The value at animation time t in 0..1, and back.
+    double AnimationValue(double t) const { return animation_from + t * (animation_to - animation_from); }
+    double AnimationTime(double value) const {
+        return animation_to == animation_from ? 0.0 : (value - animation_from) / (animation_to - animation_from);
     }
     // Slider fields: logarithmic scale.
     Field& Logarithmic() {
@@ -103,6 +110,7 @@ public:
     bool logarithmic = false;
     bool animation = false;
     std::function<int()> animation_steps;
+    double animation_from = 0.0, animation_to = 1.0;
     std::function<bool()> visible;
     std::function<void()> on_set;
 

@@ -7,6 +7,7 @@
 
 #include <lens/lessons/matmul_lesson.hpp>
 
+#include "../widgets/animation_controls.hpp"
 #include "../widgets/colorbar.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/plot.hpp"
@@ -23,6 +24,7 @@ public:
     MatmulPanel() { m_spec = MatmulSpec{16, 8, 12, 3, 5, 1}; }
     const char* Id() const override { return "matmul"; }
     i18n::S Title() const override { return S::PanelMatmul; }
+    bool Animating() const override { return m_anim.Playing(); }
 
 protected:
     void DeclareFields(FieldTable& f) override {
@@ -32,6 +34,12 @@ protected:
         f.Int("rank_a", S::MatmulRankA, &m_spec.rank_a, 1, kMatmulMaxSide, "rank of A (at most min(m, n))");
         f.Int("rank_b", S::MatmulRankB, &m_spec.rank_b, 1, kMatmulMaxSide, "rank of B (at most min(n, p))");
         f.Seed("seed", S::ConvSeed, &m_spec.seed, "seed of the random factors");
+        // AB = sum over k of (column k of A)(row k of B): the animation adds one rank-1 term a step.
+        f.Float("accumulate", S::MatmulAccumulate, &m_accumulate, 0.0, 1.0,
+                "share of the n rank-1 terms a_k b_k^T summed into the AB shown (1 = the whole product; the animation)")
+            .Display()
+            .EditWith(Editor::None)
+            .Animation([this] { return static_cast<int>(m_spec.n); });
     }
 
     void DrawContent(AppContext& context) override {
@@ -41,6 +49,10 @@ protected:
         const Shown* shown = Latest(context);
         if (shown) DrawSummary(shown->matmul);
         BeginMainArea();
+        if (shown && PartialAllowed(shown->matmul)) {
+            const int n = static_cast<int>(shown->matmul.a.cols());
+            m_anim.Draw(Fields(), *Fields().Find("accumulate"), n, std::clamp(static_cast<float>(n) * 0.4f, 2.0f, 8.0f));
+        }
         if (shown) DrawMatrices(*shown);
         ImGui::EndChild();
     }
@@ -96,8 +108,19 @@ private:
         draw(1, m_b, "b", shown.b, shown.range_b, b_at, ImVec2(static_cast<float>(p) * s, static_cast<float>(n) * s), title);
         std::snprintf(title, sizeof title, Tr(S::MatmulTitleA), static_cast<long long>(r.a.rows()), static_cast<long long>(r.a.cols()), static_cast<long long>(r.rank_a));
         draw(0, m_a, "a", shown.a, shown.range_a, a_at, ImVec2(static_cast<float>(n) * s, static_cast<float>(m) * s), title);
-        std::snprintf(title, sizeof title, Tr(S::MatmulTitleAB), static_cast<long long>(r.ab.rows()), static_cast<long long>(r.ab.cols()), static_cast<long long>(r.rank_ab));
-        draw(2, m_ab, "ab", shown.ab, shown.range_ab, ab_at, ImVec2(static_cast<float>(p) * s, static_cast<float>(m) * s), title);
+        const long long terms = static_cast<long long>(r.a.cols());
+        const long long k = PartialAllowed(r) ? std::llround(m_accumulate * static_cast<double>(terms)) : terms;
+        if (k < terms) {
+            // The partial sum on AB's own scale, so the picture fills in towards the product.
+            std::snprintf(title, sizeof title, Tr(S::MatmulTitlePartial), k, terms);
+            draw(2, m_ab, "ab", Partial(shown, static_cast<Eigen::Index>(k)), shown.range_ab, ab_at,
+                 ImVec2(static_cast<float>(p) * s, static_cast<float>(m) * s), title);
+        } else {
+            std::snprintf(title, sizeof title, Tr(S::MatmulTitleAB), static_cast<long long>(r.ab.rows()), static_cast<long long>(r.ab.cols()),
+                          static_cast<long long>(r.rank_ab));
+            draw(2, m_ab, "ab", shown.ab, shown.range_ab, ab_at, ImVec2(static_cast<float>(p) * s, static_cast<float>(m) * s), title);
+        }
+        if (k >= 1 && k < terms) DrawTerm(static_cast<float>(k - 1), static_cast<float>(n), mins, maxs);
         // The colour bars right of AB, or in the corner left of B when AB fills the width.
         const float right_x = ab_at.x + static_cast<float>(p) * s + gap;
         const float right_w = top.x + avail.x - right_x;
@@ -168,7 +191,35 @@ private:
                           static_cast<long long>(j), FormatNumber(static_cast<double>(r.ab(i, j)), 4).c_str());
     }
 
+    // The rank-1 animation recomputes A[:, :k] B[:k, :] per step: only for products of bounded work.
+    static bool PartialAllowed(const MatmulResult& r) {
+        return static_cast<double>(r.a.rows()) * static_cast<double>(r.a.cols()) * static_cast<double>(r.b.cols()) <= 5e7;
+    }
+
+    const Grid<float>& Partial(const Shown& shown, Eigen::Index k) {
+        const std::uint64_t key = Generation() * 8192 + static_cast<std::uint64_t>(k) + 1;
+        if (key != m_partial_key) {
+            const Eigen::MatrixXd partial = shown.matmul.a.leftCols(k) * shown.matmul.b.topRows(k);
+            m_partial = ToRowMajorGrid(partial);
+            m_partial_key = key;
+        }
+        return m_partial;
+    }
+
+    // The term just added: column k of A and row k of B, outlined.
+    static void DrawTerm(float k, float n, const ImVec2 mins[3], const ImVec2 maxs[3]) {
+        ImDrawList* draw = ImGui::GetWindowDrawList();
+        const ImU32 lit = IM_COL32(255, 215, 110, 255);
+        const float cw = (maxs[0].x - mins[0].x) / n, rh = (maxs[1].y - mins[1].y) / n;
+        draw->AddRect(ImVec2(mins[0].x + cw * k - 1, mins[0].y - 1), ImVec2(mins[0].x + cw * (k + 1) + 1, maxs[0].y + 1), lit, 0, 0, 2.0f);
+        draw->AddRect(ImVec2(mins[1].x - 1, mins[1].y + rh * k - 1), ImVec2(maxs[1].x + 1, mins[1].y + rh * (k + 1) + 1), lit, 0, 0, 2.0f);
+    }
+
     Heatmap m_a, m_b, m_ab;
+    double m_accumulate = 1.0;
+    AnimationControls m_anim;
+    Grid<float> m_partial;
+    std::uint64_t m_partial_key = 0;
 };
 
 }  // namespace
