@@ -29,6 +29,7 @@
 #include "platform/window.hpp"
 #include "ui_style.hpp"
 #include "widgets/file_browser.hpp"
+#include "widgets/layout_check.hpp"
 
 namespace lens::app {
 
@@ -142,6 +143,7 @@ struct App::Impl {
         int scale;
     };
     std::optional<PendingExport> pending_export;
+    std::vector<std::string> layout_problems;  // --layout-check: what the last off-screen frame cut
 
     Panel& CurrentPanel() { return *panels[static_cast<size_t>(current)]; }
     // Opens the file browser in the current image's folder.
@@ -252,7 +254,7 @@ int App::Prepare(const AppOptions& options) {
     i18n::Language language = i18n::Language::English;
     if (options.language) {
         language = *options.language;
-    } else if (options.screenshot_path.empty() && options.export_dir.empty()) {
+    } else if (options.screenshot_path.empty() && options.export_dir.empty() && !options.layout_check) {
         language = LoadRememberedLanguage().value_or(i18n::Language::English);
     }
     i18n::SetLanguage(language);
@@ -542,6 +544,7 @@ bool App::Impl::RenderOffscreen(int width, int height, float scale, std::vector<
         if (++settled >= kSettleFrames) break;
     }
     gfx::Finish();
+    if (options.layout_check) layout_problems = CheckLayout(ImGui::GetDrawData());
     *rgba = target.ReadRgba();
     gfx::Framebuffer::BindDefault();
     *figure_min = CurrentPanel().FigureMin();
@@ -597,7 +600,7 @@ bool App::Impl::ExportFigure(const PendingExport& request, int base_width, int b
 
 int App::Run() {
     Impl& s = *m_impl;
-    const bool headless = !s.options.screenshot_path.empty() || !s.options.figure_path.empty();
+    const bool headless = !s.options.screenshot_path.empty() || !s.options.figure_path.empty() || s.options.layout_check;
     if (int code = s.InitWindow(headless); code != kExitOk) return code;
     s.context.headless = headless;
 
@@ -621,11 +624,12 @@ int App::Run() {
             std::fprintf(stderr, "matrixlens: screenshot failed: %s\n", error.c_str());
             return kExitOutputFailed;
         }
-        if (!s.WritePng(s.options.screenshot_path, s.options.width, s.options.height, rgba, &error)) {
+        if (!s.options.screenshot_path.empty() && !s.WritePng(s.options.screenshot_path, s.options.width, s.options.height, rgba, &error)) {
             std::fprintf(stderr, "matrixlens: %s\n", error.c_str());
             return kExitOutputFailed;
         }
-        return kExitOk;
+        for (const std::string& problem : s.layout_problems) std::fprintf(stderr, "matrixlens: layout: %s\n", problem.c_str());
+        return s.layout_problems.empty() ? kExitOk : kExitLayoutCut;
     }
 
     while (!s.window.ShouldClose() && !s.quit) {

@@ -18,6 +18,7 @@ enum ExitCode : int {
     kExitNoOpenGL = 3,       // no display or no OpenGL 3.3 context
     kExitInputUnusable = 4,  // the image (or another input file) cannot be used
     kExitOutputFailed = 5,   // a screenshot or export could not be written
+    kExitLayoutCut = 6,      // --layout-check found a cut number or content off the window
 };
 
 struct AppOptions {
@@ -32,6 +33,7 @@ struct AppOptions {
     std::string export_dir;                                  // non-empty: write stats.json + .npy
     std::string figure_path;                                 // non-empty: write the panel's figure PNG (as File > Export figure) and exit
     std::string hover;                                       // "x,y": simulated pointer for screenshots
+    bool layout_check = false;                               // render off-screen, list cut numbers, exit 6 if any
 };
 
 class App {
