@@ -8,6 +8,7 @@
 
 #include <lens/lessons/block_lesson.hpp>
 
+#include "../widgets/table_text.hpp"
 #include "lesson_panel.hpp"
 
 namespace lens::app {
@@ -212,17 +213,18 @@ private:
         ImGui::Text("%s: %s", Tr(S::BlockAttentionMacs), big(st.attention_matmul_macs).c_str());
         ImGui::Text("%s: %s", Tr(S::BlockWeightMatrices), big(st.weight_matrix_parameters).c_str());
         ImGui::Spacing();
-        if (ImGui::BeginTable("##parts", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
-            ImGui::TableSetupColumn(Tr(S::BlockPart), ImGuiTableColumnFlags_WidthStretch, 2.2f);
-            ImGui::TableSetupColumn(Tr(S::BlockParameters), ImGuiTableColumnFlags_WidthStretch, 1.0f);
-            ImGui::TableSetupColumn("x", ImGuiTableColumnFlags_WidthStretch, 0.35f);
-            ImGui::TableSetupColumn(Tr(S::BlockMacs), ImGuiTableColumnFlags_WidthStretch, 1.2f);
-            ImGui::TableSetupColumn(Tr(S::BlockGroup), ImGuiTableColumnFlags_WidthStretch, 0.7f);
+        // Numbers whole in columns fitted to them; the part names and groups elide.
+        if (ImGui::BeginTable("##parts", 5, TableFlagsNeverCut())) {
+            LabelColumn(Tr(S::BlockPart), 2.2f);
+            NumberColumn(Tr(S::BlockParameters));
+            NumberColumn("x");
+            NumberColumn(Tr(S::BlockMacs));
+            LabelColumn(Tr(S::BlockGroup), 0.7f);
             ImGui::TableHeadersRow();
             for (const auto& part : st.parts) {
                 ImGui::TableNextRow();
                 ImGui::TableSetColumnIndex(0);
-                ImGui::TextUnformatted(PartLabel(part));
+                CellLabel(PartLabel(part));
                 ImGui::TableSetColumnIndex(1);
                 ImGui::TextUnformatted(FormatExact(part.parameters).c_str());
                 ImGui::TableSetColumnIndex(2);
@@ -230,8 +232,8 @@ private:
                 ImGui::TableSetColumnIndex(3);
                 ImGui::TextUnformatted(FormatExact(part.macs).c_str());
                 ImGui::TableSetColumnIndex(4);
-                ImGui::TextDisabled("%s", Tr(part.group == PartGroup::Embeddings ? S::BlockGroupEmbeddings
-                                             : part.group == PartGroup::Block ? S::BlockGroupBlock : S::BlockGroupHead));
+                CellLabel(Tr(part.group == PartGroup::Embeddings ? S::BlockGroupEmbeddings
+                             : part.group == PartGroup::Block ? S::BlockGroupBlock : S::BlockGroupHead), true);
             }
             ImGui::EndTable();
         }

@@ -112,6 +112,12 @@ std::vector<std::string> CheckLayout(const ImDrawData* data) {
                 AppendUtf8(run.text, found->second);
                 const bool digit = found->second >= '0' && found->second <= '9';
                 const ImVec4& c = cmd.ClipRect;
+                // A glyph wholly outside its clip shows nothing (a line left out, not cut): only
+                // glyphs partly shown count.
+                if (x2 <= c.x || x1 >= c.z || y2 <= c.y || y1 >= c.w) {
+                    i += 6;
+                    continue;
+                }
                 const bool clip_x = x1 < c.x - kSlack || x2 > c.z + kSlack;
                 const bool clip_y = y1 < c.y - kSlack || y2 > c.w + kSlack;
                 const bool off = x1 < -kSlack || y1 < -kSlack || x2 > display.x + kSlack || y2 > display.y + kSlack;
