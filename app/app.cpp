@@ -480,7 +480,9 @@ void App::Impl::Frame(bool interactive) {
     if (context.image)
         ImGui::Text(Tr(S::StatusImage), context.image->name.c_str(), context.image->width, context.image->height);
     ImGui::SameLine(0, ImGui::GetFontSize() * 2);
-    if (CurrentPanel().Busy()) {
+    // While recomputing the status bar says so instead of "Ready" (the figure itself dims and spins).
+    const bool busy = CurrentPanel().Busy();
+    if (busy) {
         ImGui::Text(Tr(S::StatusRecomputing), static_cast<int>(CurrentPanel().Progress() * 100));
         ImGui::SameLine(0, ImGui::GetFontSize() * 2);
     }
@@ -491,7 +493,7 @@ void App::Impl::Frame(bool interactive) {
     }
     if (status_is_error)
         ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", status.c_str());
-    else
+    else if (!(busy && status == Tr(S::StatusReady)))
         ImGui::TextUnformatted(status.c_str());
     if (interactive) {
         char fps[32];

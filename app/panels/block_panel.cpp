@@ -8,6 +8,7 @@
 
 #include <lens/lessons/block_lesson.hpp>
 
+#include "../widgets/paragraph.hpp"
 #include "../widgets/table_text.hpp"
 #include "lesson_panel.hpp"
 
@@ -160,7 +161,7 @@ private:
                     add = IM_COL32(220, 220, 230, 255);
         float y = origin.y + 4;
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        ImGui::TextWrapped("%s", Tr(m_shown->spec.layout == BlockLayout::Parallel ? S::BlockDiagramParallel : S::BlockDiagramSequential));
+        ParagraphDisabled(Tr(m_shown->spec.layout == BlockLayout::Parallel ? S::BlockDiagramParallel : S::BlockDiagramSequential));
         ImGui::PopStyleColor();
         y = ImGui::GetCursorScreenPos().y + 4;
         y = Box(draw, cx, y, "x", add, nd);
@@ -240,12 +241,10 @@ private:
         if (m_shown->notes) {
             ImGui::Spacing();
             ImGui::TextColored(ImVec4(1.0f, 0.82f, 0.45f, 1.0f), "%s", Tr(S::BlockNotesTitle));
-            ImGui::PushTextWrapPos(0);
-            ImGui::Text(Tr(S::BlockNotesCompare), FormatExact(m_shown->notes->notes_qkv).c_str(), FormatExact(m_shown->notes->notes_mlp).c_str(),
-                        FormatExact(m_shown->notes->notes_total).c_str(), FormatExact(m_shown->notes->exact).c_str(),
-                        FormatExact(m_shown->notes->output_projection).c_str(), FormatExact(m_shown->notes->biases).c_str(),
-                        FormatExact(m_shown->notes->norms).c_str());
-            ImGui::PopTextWrapPos();
+            Paragraph(Printf(Tr(S::BlockNotesCompare), FormatExact(m_shown->notes->notes_qkv).c_str(), FormatExact(m_shown->notes->notes_mlp).c_str(),
+                             FormatExact(m_shown->notes->notes_total).c_str(), FormatExact(m_shown->notes->exact).c_str(),
+                             FormatExact(m_shown->notes->output_projection).c_str(), FormatExact(m_shown->notes->biases).c_str(),
+                             FormatExact(m_shown->notes->norms).c_str()));
         }
     }
 

@@ -18,6 +18,7 @@
 #include <lens/lessons/conv_apply.hpp>
 #include <lens/memo.hpp>
 
+#include "../widgets/paragraph.hpp"
 #include "../app_context.hpp"
 #include "../export.hpp"
 #include "../widgets/heatmap.hpp"
@@ -84,6 +85,7 @@ public:
         if (m_tab == 1) return m_apply && m_apply->Busy();
         return (m_canvas && m_canvas->Busy()) || (m_im2col_canvas && m_im2col_canvas->Busy());
     }
+    bool ShowsOwnProgress() const override { return m_tab == 0; }
     float Progress() const override { return m_apply && m_apply->Busy() ? m_apply->Progress() : 0.5f; }
 
     std::string ValidateKeys() override { return JoinIssues(Validate(m_spec)); }
@@ -550,7 +552,7 @@ void ConvPanel::DrawApplyTab(AppContext& context, const Built& built, ImVec2 ava
             if (std::isfinite(m.max_diff)) ImGui::Text("%.2e", m.max_diff);
             else ImGui::TextDisabled("-");
             ImGui::TableSetColumnIndex(4);
-            ImGui::TextWrapped("%s", WayNote(m).c_str());
+            Paragraph(WayNote(m));
         }
         ImGui::EndTable();
     }
@@ -597,9 +599,7 @@ void ConvPanel::DrawContent(AppContext& context) {
     DrawEditors(built);
     ImGui::Separator();
     DrawFieldEditor(Fields(), *Fields().Find("color"), {});
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("%s", Tr(S::ConvColorHint));
-    ImGui::PopStyleColor();
+    ParagraphDisabled(Tr(S::ConvColorHint));
     BeginMainArea();
     if (!built.op) {
         ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", Tr(S::ConvNoValidSpec));

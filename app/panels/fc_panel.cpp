@@ -8,6 +8,7 @@
 
 #include <lens/lessons/fc_lesson.hpp>
 
+#include "../widgets/paragraph.hpp"
 #include "../widgets/matrix_canvas.hpp"
 #include "common_fields.hpp"
 #include "lesson_panel.hpp"
@@ -57,9 +58,7 @@ protected:
         ImGui::Separator();
         DrawDisplayFields();
         ImGui::Separator();
-        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        ImGui::TextWrapped("%s", Tr(m_spec.order == FlatOrder::PositionMajor ? S::FcExplainPosition : S::FcExplainFeature));
-        ImGui::PopStyleColor();
+        ParagraphDisabled(Tr(m_spec.order == FlatOrder::PositionMajor ? S::FcExplainPosition : S::FcExplainFeature));
         BeginMainArea();
         if (result) DrawForms(*result);
         ImGui::EndChild();
@@ -143,10 +142,8 @@ private:
         std::snprintf(text, sizeof text, Tr(S::FcSummary), FormatExact(st.rows).c_str(), FormatExact(st.cols).c_str(),
                       FormatExact(st.full_weights).c_str(), FormatExact(st.share_features_weights).c_str(),
                       FormatExact(st.share_inputs_weights).c_str());
-        ImGui::PushTextWrapPos(0);
-        ImGui::TextUnformatted(text);
-        ImGui::TextDisabled("%s", Tr(S::FcKroneckerNote));
-        ImGui::PopTextWrapPos();
+        Paragraph(text);
+        ParagraphDisabled(Tr(S::FcKroneckerNote));
     }
 
     std::string m_preset;
