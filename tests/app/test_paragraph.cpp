@@ -18,6 +18,7 @@ protected:
     void SetUp() override {
         ImGui::CreateContext();
         ImGuiIO& io = ImGui::GetIO();
+        io.IniFilename = nullptr;  // no imgui.ini left behind
         io.Fonts->AddFontDefault();
         unsigned char* pixels = nullptr;
         int w = 0, h = 0;
