@@ -95,8 +95,8 @@ private:
             ImGui::BeginGroup();
             ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
             ImGui::TextColored(ImVec4(1.0f, 0.82f, 0.45f, 1.0f), "%s", Tr(titles[i]));
-            ImGui::Text("%s    %s %s", formulas[i], Tr(S::ConvStatParameters), FormatExact(params[i]).c_str());
-            ImGui::TextDisabled("MACs %s", built.forms[static_cast<size_t>(i)] ? FormatExact(macs[i]).c_str() : "-");
+            Paragraph(Printf("%s    %s %s", formulas[i], Tr(S::ConvStatParameters), FormatExact(params[i]).c_str()), nullptr, w);
+            ParagraphDisabled(Printf("MACs %s", built.forms[static_cast<size_t>(i)] ? FormatExact(macs[i]).c_str() : "-"));
             ImGui::PopTextWrapPos();
             ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(i) * (w + gap), top.y + head_h));
             if (built.forms[static_cast<size_t>(i)]) {

@@ -161,7 +161,7 @@ void MatrixCanvas::DrawMinimap(ImDrawList* draw, const StructuredMatrix& matrix,
     // Only when zoomed in: at fit the canvas is its own overview.
     const ContentRect v = m_view.Visible();
     const double cols = static_cast<double>(matrix.Cols()), rows = static_cast<double>(matrix.Rows());
-    m_minimap_shown = !(v.x0 <= 0 && v.y0 <= 0 && v.x1 >= cols && v.y1 >= rows);
+    m_minimap_shown = (v.x1 - v.x0) * (v.y1 - v.y0) < 0.98 * cols * rows;
     if (!m_minimap_shown) return;
     const float side = std::clamp(std::min(frame.canvas_size.x, frame.canvas_size.y) * 0.24f, 40.0f, 150.0f);
     const float w = std::max(8.0f, side * static_cast<float>(cols / std::max(cols, rows)));
