@@ -7,6 +7,8 @@ if(XVFB_RUN)
     foreach(size 1280x800 1366x768)
       lens_app_test(app_layout_${lang}_${size} ${CMAKE_CURRENT_SOURCE_DIR}/layout_check.sh
                     ${CMAKE_CURRENT_SOURCE_DIR}/layout_cases.txt ${OUT}/layout ${lang} ${size})
+      # 36 renders (about 1 s of CPU each): generous for a loaded machine.
+      set_tests_properties(app_layout_${lang}_${size} PROPERTIES TIMEOUT 600)
     endforeach()
   endforeach()
   lens_app_test(app_layout_check_catches_cut ${EXPECT} 6 "cut number" --
