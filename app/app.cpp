@@ -34,6 +34,7 @@
 #include "platform/window.hpp"
 #include "ui_style.hpp"
 #include "widgets/file_browser.hpp"
+#include "widgets/layout_check.hpp"
 
 namespace lens::app {
 
@@ -175,6 +176,7 @@ struct App::Impl {
     LessonBar lesson;
     float ui_zoom = 1.0f;
     LessonBar::Host LessonHost() { return {&panels, &current, &context}; }
+    std::vector<std::string> layout_problems;  // --layout-check: what the last off-screen frame cut
 
     Panel& CurrentPanel() { return *panels[static_cast<size_t>(current)]; }
     // Sessions, undo / redo, copy as command line, pin and compare (session_ui.hpp).
@@ -330,7 +332,7 @@ int App::Prepare(const AppOptions& options) {
         language = *options.language;
     } else if (session_language) {
         language = *session_language;
-    } else if (options.screenshot_path.empty() && options.export_dir.empty()) {
+    } else if (options.screenshot_path.empty() && options.export_dir.empty() && !options.layout_check) {
         SettingsFile settings = LoadSettings(SettingsPath());
         language = RememberedLanguage(settings).value_or(i18n::Language::English);
         settings_warning = settings.warning;
@@ -610,7 +612,9 @@ void App::Impl::Frame(bool interactive) {
     if (context.image)
         ImGui::Text(Tr(S::StatusImage), context.image->name.c_str(), context.image->width, context.image->height);
     ImGui::SameLine(0, ImGui::GetFontSize() * 2);
-    if (CurrentPanel().Busy()) {
+    // While recomputing the status bar says so instead of "Ready" (the figure itself dims and spins).
+    const bool busy = CurrentPanel().Busy();
+    if (busy) {
         ImGui::Text(Tr(S::StatusRecomputing), static_cast<int>(CurrentPanel().Progress() * 100));
         ImGui::SameLine(0, ImGui::GetFontSize() * 2);
     }
@@ -621,7 +625,7 @@ void App::Impl::Frame(bool interactive) {
     }
     if (status_is_error)
         ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.45f, 1.0f), "%s", status.c_str());
-    else
+    else if (!(busy && status == Tr(S::StatusReady)))
         ImGui::TextUnformatted(status.c_str());
     if (interactive) {
         char fps[32];
@@ -691,6 +695,7 @@ bool App::Impl::RenderOffscreen(int width, int height, float scale, std::vector<
         if (++settled >= kSettleFrames) break;
     }
     gfx::Finish();
+    if (options.layout_check) layout_problems = CheckLayout(ImGui::GetDrawData());
     *rgba = target.ReadRgba();
     gfx::Framebuffer::BindDefault();
     *figure_min = CurrentPanel().FigureMin();
@@ -770,7 +775,8 @@ bool App::Impl::ExportFigure(const PendingExport& request, int base_width, int b
 
 int App::Run() {
     Impl& s = *m_impl;
-    const bool headless = !s.options.screenshot_path.empty() || !s.options.figure_path.empty() || !s.options.animate_path.empty();
+    const bool headless = !s.options.screenshot_path.empty() || !s.options.figure_path.empty() || !s.options.animate_path.empty() ||
+                          s.options.layout_check;
     if (int code = s.InitWindow(headless); code != kExitOk) return code;
     s.context.headless = headless;
 
@@ -809,11 +815,12 @@ int App::Run() {
             std::fprintf(stderr, "matrixlens: screenshot failed: %s\n", error.c_str());
             return kExitOutputFailed;
         }
-        if (!s.WritePng(s.options.screenshot_path, s.options.width, s.options.height, rgba, &error)) {
+        if (!s.options.screenshot_path.empty() && !s.WritePng(s.options.screenshot_path, s.options.width, s.options.height, rgba, &error)) {
             std::fprintf(stderr, "matrixlens: %s\n", error.c_str());
             return kExitOutputFailed;
         }
-        return kExitOk;
+        for (const std::string& problem : s.layout_problems) std::fprintf(stderr, "matrixlens: layout: %s\n", problem.c_str());
+        return s.layout_problems.empty() ? kExitOk : kExitLayoutCut;
     }
 
     while (!s.window.ShouldClose() && !s.quit) {

@@ -18,6 +18,7 @@ enum ExitCode : int {
     kExitNoOpenGL = 3,       // no display or no OpenGL 3.3 context
     kExitInputUnusable = 4,  // the image (or another input file) cannot be used
     kExitOutputFailed = 5,   // a screenshot or export could not be written
+    kExitLayoutCut = 6,      // --layout-check found a cut number or content off the window
 };
 
 struct AppOptions {
@@ -39,6 +40,7 @@ struct AppOptions {
     std::string session_path;                                // --session FILE: restore before --set
     std::string lesson;                                      // --lesson ID: the step (panel and keys resolved by main)
     bool present = false;                                    // --present: presentation mode (lesson bar, no controls)
+    bool layout_check = false;                               // render off-screen, list cut numbers, exit 6 if any
 };
 
 class App {

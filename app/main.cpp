@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
     cli.add_option("--model", model, "ViT checkpoint (.safetensors) for the model panel (the same as --panel model --set model=FILE)");
     cli.add_flag("--force", options.force, "let --screenshot and --figure replace an existing file");
     cli.add_option("--hover", options.hover, "simulated pointer position x,y in screenshot pixels");
+    cli.add_flag("--layout-check", options.layout_check,
+                 "render off-screen (as --screenshot) and exit 6 listing every number cut or off the window");
     cli.add_flag("--list-panels", list_panels, "print the panel names and exit");
     cli.add_flag("--list-keys", list_keys, "print the settable keys of --panel and exit");
     cli.add_flag("--keys-markdown", keys_markdown, "print every panel's keys as the README's Markdown table and exit");
@@ -142,7 +144,7 @@ int main(int argc, char** argv) {
     }
     if (!options.export_dir.empty()) {
         if (int code = app.ExportNumbers(); code != kExitOk) return code;
-        if (options.screenshot_path.empty() && options.figure_path.empty()) return kExitOk;  // numbers only: no window
+        if (options.screenshot_path.empty() && options.figure_path.empty() && !options.layout_check) return kExitOk;  // numbers only: no window
     }
     return app.Run();
 }

@@ -8,6 +8,8 @@
 
 #include <lens/lessons/block_lesson.hpp>
 
+#include "../widgets/paragraph.hpp"
+#include "../widgets/table_text.hpp"
 #include "lesson_panel.hpp"
 
 namespace lens::app {
@@ -172,7 +174,7 @@ private:
                     add = IM_COL32(220, 220, 230, 255);
         float y = origin.y + 4;
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        ImGui::TextWrapped("%s", Tr(m_shown->spec.layout == BlockLayout::Parallel ? S::BlockDiagramParallel : S::BlockDiagramSequential));
+        ParagraphDisabled(Tr(m_shown->spec.layout == BlockLayout::Parallel ? S::BlockDiagramParallel : S::BlockDiagramSequential));
         ImGui::PopStyleColor();
         y = ImGui::GetCursorScreenPos().y + 4;
         y = Box(draw, cx, y, "x", add, nd);
@@ -234,17 +236,18 @@ private:
         ImGui::Text("%s: %s", Tr(S::BlockAttentionMacs), big(st.attention_matmul_macs).c_str());
         ImGui::Text("%s: %s", Tr(S::BlockWeightMatrices), big(st.weight_matrix_parameters).c_str());
         ImGui::Spacing();
-        if (ImGui::BeginTable("##parts", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
-            ImGui::TableSetupColumn(Tr(S::BlockPart), ImGuiTableColumnFlags_WidthStretch, 2.2f);
-            ImGui::TableSetupColumn(Tr(S::BlockParameters), ImGuiTableColumnFlags_WidthStretch, 1.0f);
-            ImGui::TableSetupColumn("x", ImGuiTableColumnFlags_WidthStretch, 0.35f);
-            ImGui::TableSetupColumn(Tr(S::BlockMacs), ImGuiTableColumnFlags_WidthStretch, 1.2f);
-            ImGui::TableSetupColumn(Tr(S::BlockGroup), ImGuiTableColumnFlags_WidthStretch, 0.7f);
+        // Numbers whole in columns fitted to them; the part names and groups elide.
+        if (ImGui::BeginTable("##parts", 5, TableFlagsNeverCut())) {
+            LabelColumn(Tr(S::BlockPart), 2.2f);
+            NumberColumn(Tr(S::BlockParameters));
+            NumberColumn("x");
+            NumberColumn(Tr(S::BlockMacs));
+            LabelColumn(Tr(S::BlockGroup), 0.7f);
             ImGui::TableHeadersRow();
             for (const auto& part : st.parts) {
                 ImGui::TableNextRow();
                 ImGui::TableSetColumnIndex(0);
-                ImGui::TextUnformatted(PartLabel(part));
+                CellLabel(PartLabel(part));
                 ImGui::TableSetColumnIndex(1);
                 ImGui::TextUnformatted(FormatExact(part.parameters).c_str());
                 ImGui::TableSetColumnIndex(2);
@@ -252,20 +255,18 @@ private:
                 ImGui::TableSetColumnIndex(3);
                 ImGui::TextUnformatted(FormatExact(part.macs).c_str());
                 ImGui::TableSetColumnIndex(4);
-                ImGui::TextDisabled("%s", Tr(part.group == PartGroup::Embeddings ? S::BlockGroupEmbeddings
-                                             : part.group == PartGroup::Block ? S::BlockGroupBlock : S::BlockGroupHead));
+                CellLabel(Tr(part.group == PartGroup::Embeddings ? S::BlockGroupEmbeddings
+                             : part.group == PartGroup::Block ? S::BlockGroupBlock : S::BlockGroupHead), true);
             }
             ImGui::EndTable();
         }
         if (m_shown->notes) {
             ImGui::Spacing();
             ImGui::TextColored(ImVec4(1.0f, 0.82f, 0.45f, 1.0f), "%s", Tr(S::BlockNotesTitle));
-            ImGui::PushTextWrapPos(0);
-            ImGui::Text(Tr(S::BlockNotesCompare), FormatExact(m_shown->notes->notes_qkv).c_str(), FormatExact(m_shown->notes->notes_mlp).c_str(),
-                        FormatExact(m_shown->notes->notes_total).c_str(), FormatExact(m_shown->notes->exact).c_str(),
-                        FormatExact(m_shown->notes->output_projection).c_str(), FormatExact(m_shown->notes->biases).c_str(),
-                        FormatExact(m_shown->notes->norms).c_str());
-            ImGui::PopTextWrapPos();
+            Paragraph(Printf(Tr(S::BlockNotesCompare), FormatExact(m_shown->notes->notes_qkv).c_str(), FormatExact(m_shown->notes->notes_mlp).c_str(),
+                             FormatExact(m_shown->notes->notes_total).c_str(), FormatExact(m_shown->notes->exact).c_str(),
+                             FormatExact(m_shown->notes->output_projection).c_str(), FormatExact(m_shown->notes->biases).c_str(),
+                             FormatExact(m_shown->notes->norms).c_str()));
         }
     }
 

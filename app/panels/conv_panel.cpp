@@ -18,12 +18,14 @@
 #include <lens/lessons/conv_apply.hpp>
 #include <lens/memo.hpp>
 
+#include "../widgets/paragraph.hpp"
 #include "../app_context.hpp"
 #include "../export.hpp"
 #include "../widgets/colorbar.hpp"
 #include "../widgets/heatmap.hpp"
 #include "../widgets/matrix_canvas.hpp"
 #include "../widgets/spec_editor.hpp"
+#include "../widgets/table_text.hpp"
 #include "common_fields.hpp"
 #include "panel.hpp"
 
@@ -84,6 +86,7 @@ public:
         if (m_tab == 1) return m_apply && m_apply->Busy();
         return (m_canvas && m_canvas->Busy()) || (m_im2col_canvas && m_im2col_canvas->Busy());
     }
+    bool ShowsOwnProgress() const override { return m_tab == 0; }
     float Progress() const override { return m_apply && m_apply->Busy() ? m_apply->Progress() : 0.5f; }
 
     std::string ValidateKeys() override { return JoinIssues(Validate(m_spec)); }
@@ -286,20 +289,24 @@ void ConvPanel::DrawPadding(Field& field, const std::vector<SpecIssue>& issues) 
 void ConvPanel::DrawStats(const ConvOperator& op) {
     const ConvStats& st = op.Stats();
     const ConvSpec& s = op.Spec();
-    if (!ImGui::BeginTable("##stats", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_BordersInnerH))
-        return;
-    ImGui::TableSetupColumn(Tr(S::ConvStatFigure), ImGuiTableColumnFlags_WidthStretch, 1.0f);
-    ImGui::TableSetupColumn(Tr(S::ConvStatValue), ImGuiTableColumnFlags_WidthStretch, 1.35f);
-    ImGui::TableSetupColumn(Tr(S::ConvStatFormula), ImGuiTableColumnFlags_WidthStretch, 1.4f);
+    // Values whole in a column fitted to them; names and formulas elide (full text on hover).
+    // Narrow: no formula column; each formula shows on its name's hover instead.
+    const bool formulas = ImGui::GetContentRegionAvail().x > ImGui::GetFontSize() * 30;
+    if (!ImGui::BeginTable("##stats", formulas ? 3 : 2, TableFlagsNeverCut())) return;
+    LabelColumn(Tr(S::ConvStatFigure), 1.0f);
+    NumberColumn(Tr(S::ConvStatValue));
+    if (formulas) LabelColumn(Tr(S::ConvStatFormula), 1.4f);
     ImGui::TableHeadersRow();
-    auto row = [](const char* name, const std::string& value, const std::string& formula) {
+    auto row = [formulas](const char* name, const std::string& value, const std::string& formula) {
         ImGui::TableNextRow();
         ImGui::TableSetColumnIndex(0);
-        ImGui::TextUnformatted(name);
+        CellLabel(name);
+        if (!formulas && ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n%s", name, formula.c_str());
         ImGui::TableSetColumnIndex(1);
         ImGui::TextUnformatted(value.c_str());
+        if (!formulas) return;
         ImGui::TableSetColumnIndex(2);
-        ImGui::TextDisabled("%s", formula.c_str());
+        CellLabel(formula, true);
     };
     auto n = [](Count v) { return FormatExact(v); };
     char buf[160];
@@ -444,7 +451,7 @@ void ConvPanel::DrawMatrixTab(AppContext& context, const Built& built, ImVec2 av
     const ConvSpec& s = op.Spec();
     const float bottom_h = std::max(avail.y * 0.3f, ImGui::GetTextLineHeightWithSpacing() * 11.5f);
     const float canvas_h = avail.y - bottom_h - ImGui::GetStyle().ItemSpacing.y;
-    const float im2col_w = avail.x * 0.26f;
+    const float im2col_w = avail.x * 0.22f;
     const float main_w = avail.x - im2col_w - ImGui::GetStyle().ItemSpacing.x;
 
     if (m_zoom != m_applied_zoom) {
@@ -480,6 +487,9 @@ void ConvPanel::DrawMatrixTab(AppContext& context, const Built& built, ImVec2 av
     };
     options.highlight_row = m_grid_row;
     options.highlight_col = m_grid_col;
+    // The canvas' go-to fields edit the focus_row / focus_col keys.
+    options.goto_row = &m_focus_row;
+    options.goto_col = &m_focus_col;
     const ImVec2 top = ImGui::GetCursorScreenPos();
     ImGui::BeginGroup();
     m_canvas->Draw("expanded", built.op, built.op_generation, ImVec2(main_w, canvas_h), options);
@@ -493,9 +503,10 @@ void ConvPanel::DrawMatrixTab(AppContext& context, const Built& built, ImVec2 av
     im2col_options.col_title = Tr(S::ConvIm2colCols);
     im2col_options.col_block = s.kernel_h * s.kernel_w;
     im2col_options.stretch = true;
+    im2col_options.navigation = false;  // a side view: the expanded matrix carries the navigation
     m_im2col_canvas->Draw("im2col", built.im2col, built.op_generation, ImVec2(im2col_w, canvas_h), im2col_options);
     ImGui::EndGroup();
-    const float grids_w = avail.x * 0.42f;
+    const float grids_w = std::min(avail.x * 0.38f, ImGui::GetFontSize() * 24);
     ImGui::BeginGroup();
     DrawLinkedGrids(op, ImVec2(grids_w, bottom_h));
     ImGui::EndGroup();
@@ -542,7 +553,7 @@ void ConvPanel::DrawApplyTab(AppContext& context, const Built& built, ImVec2 ava
             if (std::isfinite(m.max_diff)) ImGui::Text("%.2e", m.max_diff);
             else ImGui::TextDisabled("-");
             ImGui::TableSetColumnIndex(4);
-            ImGui::TextWrapped("%s", WayNote(m).c_str());
+            Paragraph(WayNote(m));
         }
         ImGui::EndTable();
     }
@@ -589,9 +600,7 @@ void ConvPanel::DrawContent(AppContext& context) {
     DrawEditors(built);
     ImGui::Separator();
     DrawFieldEditor(Fields(), *Fields().Find("color"), {});
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("%s", Tr(S::ConvColorHint));
-    ImGui::PopStyleColor();
+    ParagraphDisabled(Tr(S::ConvColorHint));
     BeginMainArea();
     if (!built.op) {
         ImGui::TextColored(ImVec4(1, 0.5f, 0.45f, 1), "%s", Tr(S::ConvNoValidSpec));

@@ -10,6 +10,7 @@
 
 #include <lens/lessons/fc_lesson.hpp>
 
+#include "../widgets/paragraph.hpp"
 #include "../widgets/matrix_canvas.hpp"
 #include "common_fields.hpp"
 #include "lesson_panel.hpp"
@@ -59,9 +60,7 @@ protected:
         ImGui::Separator();
         DrawDisplayFields();
         ImGui::Separator();
-        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        ImGui::TextWrapped("%s", Tr(m_spec.order == FlatOrder::PositionMajor ? S::FcExplainPosition : S::FcExplainFeature));
-        ImGui::PopStyleColor();
+        ParagraphDisabled(Tr(m_spec.order == FlatOrder::PositionMajor ? S::FcExplainPosition : S::FcExplainFeature));
         BeginMainArea();
         if (result) DrawForms(*result);
         ImGui::EndChild();
@@ -104,8 +103,8 @@ private:
             ImGui::BeginGroup();
             ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
             ImGui::TextColored(ImVec4(1.0f, 0.82f, 0.45f, 1.0f), "%s", Tr(titles[i]));
-            ImGui::Text("%s    %s %s", formulas[i], Tr(S::ConvStatParameters), FormatExact(params[i]).c_str());
-            ImGui::TextDisabled("MACs %s", built.forms[static_cast<size_t>(i)] ? FormatExact(macs[i]).c_str() : "-");
+            Paragraph(Printf("%s    %s %s", formulas[i], Tr(S::ConvStatParameters), FormatExact(params[i]).c_str()), nullptr, w);
+            ParagraphDisabled(Printf("MACs %s", built.forms[static_cast<size_t>(i)] ? FormatExact(macs[i]).c_str() : "-"));
             ImGui::PopTextWrapPos();
             ImGui::SetCursorScreenPos(ImVec2(top.x + static_cast<float>(i) * (w + gap), top.y + head_h));
             if (built.forms[static_cast<size_t>(i)]) {
@@ -152,10 +151,8 @@ private:
         std::snprintf(text, sizeof text, Tr(S::FcSummary), FormatExact(st.rows).c_str(), FormatExact(st.cols).c_str(),
                       FormatExact(st.full_weights).c_str(), FormatExact(st.share_features_weights).c_str(),
                       FormatExact(st.share_inputs_weights).c_str());
-        ImGui::PushTextWrapPos(0);
-        ImGui::TextUnformatted(text);
-        ImGui::TextDisabled("%s", Tr(S::FcKroneckerNote));
-        ImGui::PopTextWrapPos();
+        Paragraph(text);
+        ParagraphDisabled(Tr(S::FcKroneckerNote));
     }
 
     std::string m_preset;

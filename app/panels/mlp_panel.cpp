@@ -8,6 +8,7 @@
 
 #include <lens/lessons/mlp_lesson.hpp>
 
+#include "../widgets/paragraph.hpp"
 #include "../widgets/matrix_canvas.hpp"
 #include "lesson_panel.hpp"
 
@@ -59,9 +60,7 @@ protected:
             ImGui::Text("%s: %s", Tr(S::MlpTotalBiases), FormatExact(st.biases).c_str());
             ImGui::Text("%s: %s", Tr(S::MlpTotalMacs), FormatExact(st.macs).c_str());
             ImGui::Spacing();
-            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-            ImGui::TextWrapped("%s", Tr(S::MlpExplain));
-            ImGui::PopStyleColor();
+            ParagraphDisabled(Tr(S::MlpExplain));
         }
         BeginMainArea();
         if (shown) DrawStack(context, *shown);

@@ -4,6 +4,7 @@
 
 #include "../app_context.hpp"
 #include "../export.hpp"
+#include "../widgets/busy_overlay.hpp"
 
 namespace lens::app {
 namespace {
@@ -72,6 +73,16 @@ void Panel::Draw(AppContext& context) {
     DrawContent(context);
     if (!m_figure_marked) MarkFigure(origin, ImVec2(origin.x + size.x, origin.y + size.y));
     ImGui::EndChild();
+    // Progress where the eye is: after a moment of recomputing, the stale figure dims and spins
+    // (drawn over the panel's child windows, under popups and tooltips).
+    if (Busy() && !ShowsOwnProgress()) {
+        if (m_busy_since < 0) m_busy_since = ImGui::GetTime();
+        if (ImGui::GetTime() - m_busy_since > 0.25) {
+            DrawBusyOverlay(ImGui::GetForegroundDrawList(), m_figure_min, m_figure_max, Progress());
+        }
+    } else {
+        m_busy_since = -1.0;
+    }
     ImGui::PopID();
 }
 

@@ -54,6 +54,8 @@ public:
     virtual bool Busy() const { return false; }
     // Progress of that task in [0, 1], for the status bar.
     virtual float Progress() const { return 0.0f; }
+    // True when the panel's canvases show their own progress overlay (the base then draws none).
+    virtual bool ShowsOwnProgress() const { return false; }
     // True while the panel plays an animation: the host renders continuously (no idle wait) but
     // neither shows "Recomputing" nor makes a screenshot wait for it to end.
     virtual bool Animating() const { return false; }
@@ -91,6 +93,7 @@ private:
     FieldTable m_fields;
     bool m_fields_declared = false;
     bool m_figure_marked = false;
+    double m_busy_since = -1.0;  // ImGui time the panel became busy (the overlay waits a moment)
     ImVec2 m_figure_min{0, 0};
     ImVec2 m_figure_max{0, 0};
 };

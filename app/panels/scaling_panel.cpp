@@ -13,6 +13,7 @@
 
 #include <lens/lessons/scaling_lesson.hpp>
 
+#include "../widgets/paragraph.hpp"
 #include "../widgets/plot.hpp"
 #include "lesson_panel.hpp"
 
@@ -66,7 +67,7 @@ void ScalingPanel::DrawNotes() {
     // Bullet + wrapped text (BulletText does not wrap).
     auto bullet = [](const char* format, auto... args) {
         ImGui::Bullet();
-        ImGui::TextWrapped(format, args...);
+        Paragraph(Printf(format, args...));
     };
     bullet(Tr(S::ScaleNoteFc), FormatExact(n.fc_256).c_str());
     bullet(Tr(S::ScaleNote4k), FormatExact(n.pixel_ratio_4k).c_str(), FormatExact(n.weight_ratio_4k).c_str(), FormatExact(n.fc_4k).c_str());

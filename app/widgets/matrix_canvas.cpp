@@ -17,6 +17,7 @@
 #include "colorbar.hpp"
 #include "paragraph.hpp"
 #include "hover_format.hpp"
+#include "busy_overlay.hpp"
 
 namespace lens::app {
 namespace {
@@ -71,6 +72,7 @@ void MatrixCanvas::ShowFromEntry(Index row, Index col, double pixels) {
 void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> matrix, std::uint64_t generation,
                         ImVec2 size, const CanvasOptions& options) {
     ImGui::PushID(id);
+    if (options.navigation && matrix && matrix->Rows() > 0 && matrix->Cols() > 0) size.y -= DrawNavigation(*matrix, size.x, options);
     const Frame frame = Layout(size, options);
     ImDrawList* draw = ImGui::GetWindowDrawList();
     DrawTitles(draw, frame, options);
@@ -78,7 +80,8 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
     ImGui::SetCursorScreenPos(frame.min);
     ImGui::InvisibleButton("##canvas", frame.canvas_size);
     const bool hovered = ImGui::IsItemHovered();
-    const bool active = ImGui::IsItemActive();
+    bool active = ImGui::IsItemActive();
+    if (options.navigation) HandleMinimapInput(hovered, &active);
     draw->AddRectFilled(frame.min, frame.max, IM_COL32(20, 21, 25, 255));
     m_hovered.reset();
     if (!matrix || matrix->Rows() <= 0 || matrix->Cols() <= 0) {
@@ -97,7 +100,20 @@ void MatrixCanvas::Draw(const char* id, std::shared_ptr<const StructuredMatrix> 
     DrawExtentAndBlocks(draw, *matrix, frame, options);
     if (std::min(m_view.Zoom(), m_view.Zoom() * m_view.Aspect()) >= kLabelMinPx) DrawLabels(draw, *matrix, m_view.Visible(), options);
     DrawHighlights(draw, *matrix, frame, options);
-    if (hovered) DrawHover(draw, *matrix, options);
+    DrawTarget(draw, *matrix);
+    if (hovered && !m_minimap_drag) DrawHover(draw, *matrix, options);
+    // Progress where the eye is: after a moment of recomputing, the stale picture dims and spins.
+    if (m_raster.Busy() || options.stale) {
+        if (m_busy_since < 0) m_busy_since = ImGui::GetTime();
+        if (ImGui::GetTime() - m_busy_since > 0.25)
+            DrawBusyOverlay(draw, frame.min, frame.max, options.stale ? options.progress : m_raster.Progress());
+    } else {
+        m_busy_since = -1.0;
+    }
+    if (options.navigation) {
+        DrawMinimap(draw, *matrix, frame, options);
+        DrawReadout(draw, *matrix, frame, options);
+    }
     draw->PopClipRect();
     draw->AddRect(frame.min, frame.max, IM_COL32(70, 70, 80, 255));
     DrawStatusAndLegend(draw, frame, options);
@@ -249,37 +265,63 @@ void MatrixCanvas::DrawExtentAndBlocks(ImDrawList* draw, const StructuredMatrix&
     DrawBlockLines(draw, frame, lo, hi, options.row_block, false, options.row_block_label);
 }
 
+// The smallest of 1, 2, 5, 10, 20, 50, ... that is at least x.
+static double NiceStep(double x) {
+    double step = 1;
+    while (step < x) {
+        if (step * 2 >= x) return step * 2;
+        if (step * 5 >= x) return step * 5;
+        step *= 10;
+    }
+    return step;
+}
+
 void MatrixCanvas::DrawBlockLines(ImDrawList* draw, const Frame& frame, ImVec2 lo, ImVec2 hi, Index block, bool vertical,
                                   const char* label) {
     if (block <= 0) return;
     const ContentRect visible = m_view.Visible();
     const double zoom = m_view.Zoom();
     const double zoom_y = zoom * m_view.Aspect();
-    const double spacing = static_cast<double>(block) * (vertical ? zoom : zoom_y);
-    if (spacing < 24.0) return;
-    const double first = std::ceil((vertical ? visible.x0 : visible.y0) / static_cast<double>(block)) * static_cast<double>(block);
-    const double last = vertical ? visible.x1 : visible.y1;
-    for (double v = first; v <= last; v += static_cast<double>(block)) {
+    const double b = static_cast<double>(block);
+    const double spacing = b * (vertical ? zoom : zoom_y);
+    const double count = std::ceil((vertical ? m_view.ContentWidth() : m_view.ContentHeight()) / b);
+    if (count < 2 || spacing <= 0) return;
+    // Every block at every zoom, thinned to every k-th line when they crowd (3 px apart at least).
+    const double line_step = NiceStep(3.0 / spacing);
+    const double first = std::floor((vertical ? visible.x0 : visible.y0) / b);
+    const double last = std::ceil((vertical ? visible.x1 : visible.y1) / b);
+    const ImU32 colour = spacing >= 12 ? IM_COL32(255, 255, 255, 46) : IM_COL32(255, 255, 255, 30);
+    for (double k = std::ceil(first / line_step) * line_step; k <= last; k += line_step) {
         if (vertical) {
-            const float x = m_view.ContentToScreen(v, 0).x;
-            draw->AddLine(ImVec2(x, lo.y), ImVec2(x, hi.y), IM_COL32(255, 255, 255, 40));
+            const float x = m_view.ContentToScreen(k * b, 0).x;
+            draw->AddLine(ImVec2(x, lo.y), ImVec2(x, hi.y), colour);
         } else {
-            const float y = m_view.ContentToScreen(0, v).y;
-            draw->AddLine(ImVec2(lo.x, y), ImVec2(hi.x, y), IM_COL32(255, 255, 255, 40));
+            const float y = m_view.ContentToScreen(0, k * b).y;
+            draw->AddLine(ImVec2(lo.x, y), ImVec2(hi.x, y), colour);
         }
     }
-    // Label the blocks (e.g. channels) along the canvas edge when there is room for the text.
-    if (!label || spacing < ImGui::GetFontSize() * 4.0) return;
+    // Labels along the canvas edge, thinned so that they never collide: every k-th block, k a nice
+    // step that leaves the widest label (the last block's) room plus a gap.
+    if (!label) return;
+    char text[48];
+    std::snprintf(text, sizeof text, label, static_cast<long long>(count - 1));
+    const ImVec2 widest = ImGui::CalcTextSize(text);
+    const double need = (vertical ? widest.x : widest.y) + ImGui::GetFontSize() * (vertical ? 1.0 : 0.4);
+    const double label_step = NiceStep(need / spacing);
     const ImVec2 min = frame.min, max = frame.max;
-    const double start = std::floor((vertical ? visible.x0 : visible.y0) / static_cast<double>(block));
-    for (double b = start; b * static_cast<double>(block) < last; b += 1.0) {
-        char text[48];
-        std::snprintf(text, sizeof text, label, static_cast<long long>(b));
-        const double centre = (b + 0.5) * static_cast<double>(block);
+    for (double k = std::ceil(first / label_step) * label_step; k < last && k < count; k += label_step) {
+        std::snprintf(text, sizeof text, label, static_cast<long long>(k));
+        // At the block's centre when the block is wide enough, else just after its line.
+        const double centre = spacing >= need ? (k + 0.5) * b : k * b;
         ImVec2 at = vertical ? ImVec2(m_view.ContentToScreen(centre, 0).x, min.y + 3) : ImVec2(min.x + 3, m_view.ContentToScreen(0, centre).y);
         const ImVec2 ts = ImGui::CalcTextSize(text);
-        if (vertical) at.x -= ts.x * 0.5f; else at.y -= ts.y * 0.5f;
-        if (vertical) at.x = std::clamp(at.x, min.x + 2, max.x - ts.x - 2); else at.y = std::clamp(at.y, min.y + 2, max.y - ts.y - 2);
+        if (spacing >= need) {
+            if (vertical) at.x -= ts.x * 0.5f; else at.y -= ts.y * 0.5f;
+        } else {
+            if (vertical) at.x += 3; else at.y += 2;
+        }
+        // Whole labels only: one that would stick out of the canvas is left out, never cut.
+        if (at.x < min.x + 1 || at.y < min.y + 1 || at.x + ts.x > max.x - 1 || at.y + ts.y > max.y - 1) continue;
         draw->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + ts.x + 3, at.y + ts.y + 1), IM_COL32(0, 0, 0, 150), 3);
         draw->AddText(at, IM_COL32(220, 225, 235, 255), text);
     }
@@ -310,6 +352,7 @@ void MatrixCanvas::DrawHover(ImDrawList* draw, const StructuredMatrix& matrix, c
     if (x < 0 || y < 0 || x >= static_cast<double>(matrix.Cols()) || y >= static_cast<double>(matrix.Rows())) return;
     CanvasHover h{static_cast<Index>(y), static_cast<Index>(x)};
     m_hovered = h;
+    m_last_hovered = h;
     const ImVec2 a = m_view.ContentToScreen(static_cast<double>(h.col), static_cast<double>(h.row));
     const ImVec2 b = m_view.ContentToScreen(static_cast<double>(h.col + 1), static_cast<double>(h.row + 1));
     draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(std::max(b.x, a.x + 1) + 1, std::max(b.y, a.y + 1) + 1),
@@ -328,12 +371,6 @@ void MatrixCanvas::DrawHover(ImDrawList* draw, const StructuredMatrix& matrix, c
 
 void MatrixCanvas::DrawStatusAndLegend(ImDrawList* draw, const Frame& frame, const CanvasOptions& options) {
     const ImVec2 min = frame.min, max = frame.max;
-    if (m_raster.Busy()) {
-        const char* busy = Tr(S::CanvasRecomputing);
-        const ImVec2 ts = ImGui::CalcTextSize(busy);
-        draw->AddRectFilled(ImVec2(max.x - ts.x - 12, min.y + 4), ImVec2(max.x - 4, min.y + ts.y + 10), IM_COL32(0, 0, 0, 170), 4);
-        draw->AddText(ImVec2(max.x - ts.x - 8, min.y + 7), IM_COL32(255, 220, 120, 255), busy);
-    }
     // Whole lines only: a legend wrapped past the room shows no half-cut line.
     const float line_h = ImGui::GetTextLineHeight();
     const float legend = frame.legend;
@@ -372,6 +409,9 @@ void MatrixCanvas::DrawLabels(ImDrawList* draw, const StructuredMatrix& matrix, 
             }
             if (ts.x > zoom) continue;
             const ImVec2 a = m_view.ContentToScreen(static_cast<double>(c) + 0.5, static_cast<double>(r) + 0.5);
+            // Whole labels only: an entry cut by the canvas edge shows none (never half a number).
+            const ImVec2 clip_min = draw->GetClipRectMin(), clip_max = draw->GetClipRectMax();
+            if (a.x - zoom * 0.5 < clip_min.x || a.x + zoom * 0.5 > clip_max.x || a.y - ts.y < clip_min.y || a.y + ts.y * 1.5f > clip_max.y) continue;
             const float value = matrix.ParameterValue(*param);
             float rgb[3];
             CellColor(options, *param, value, rgb);

@@ -1,9 +1,11 @@
 // app/widgets/matrix_canvas.hpp: the canvas every operator view draws through. It shows any
 // StructuredMatrix from the whole matrix down to single labelled entries: wheel zoom about the
 // pointer, drag pan, double-click fit, a hover readout from the matrix's entry data (formatted by
-// hover_format.hpp in the UI language), linked row/column highlights, block grid lines and a colour
-// legend. Rasterisation runs on the task runner (exact, bounded by the pixels), so panning never
-// blocks a frame; the colormap runs on the GPU.
+// hover_format.hpp in the UI language), linked row/column highlights, block grid lines with thinned
+// labels at every zoom and a colour bar; and the navigation a billion-entry matrix needs
+// (canvas_nav.cpp): zoom presets, go to row/column, next and previous structural non-zero, centre on
+// the hovered row, a minimap, a zoom readout and a breadcrumb. Rasterisation runs on the task
+// runner (exact, bounded by the pixels), so panning never blocks a frame; the colormap runs on the GPU.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <imgui.h>
 
@@ -39,6 +42,11 @@ struct CanvasOptions {
     float value_range = 1.0f;            // |value| mapped to the ends of the diverging map
     float legend_height = 0.0f;          // px reserved below for the legend (0 = one text line)
     bool stretch = false;                // fit both axes (rectangular entries) for very thin matrices
+    bool navigation = true;              // toolbar, minimap, zoom readout and breadcrumb
+    std::int64_t* goto_row = nullptr;    // where the go-to row lives (e.g. a panel's focus_row key); null = the canvas' own
+    std::int64_t* goto_col = nullptr;    // likewise the column
+    bool stale = false;                  // the matrix shown is being recomputed: dim it, spin
+    float progress = -1.0f;              // that recomputation's progress, 0..1 (< 0: unknown)
     // Hover text in the UI language; when empty, the matrix's Entry() formatted by hover_format.hpp.
     std::function<std::string(Index row, Index col)> describe;
     // The hover's row and column labels in the UI language; when empty, RowCoords/ColCoords formatted.
@@ -76,6 +84,8 @@ public:
     void FocusEntry(Index row, Index col, double pixels);
     // Zooms likewise, with entry (row, col) at the top-left corner of the canvas.
     void ShowFromEntry(Index row, Index col, double pixels);
+    // Centres entry (row, col) at no less than single-entry zoom and outlines it (navigation).
+    void GoTo(Index row, Index col);
     ImVec2 Min() const { return m_min; }
     ImVec2 Max() const { return m_max; }
     // For overlays a panel draws (brackets, labels): the last frame's canvas rectangle (without the
@@ -122,6 +132,13 @@ private:
     void DrawLegend(ImDrawList* draw, ImVec2 at, float width, const CanvasOptions& options);
     // The Structure colouring's scale and the matrix's density (badge), set by each Draw.
     void UpdateDensity(const StructuredMatrix& matrix, const CanvasOptions& options);
+    // Navigation (canvas_nav.cpp).
+    float DrawNavigation(const StructuredMatrix& matrix, float width, const CanvasOptions& options);  // toolbar; its height
+    void HandleMinimapInput(bool hovered, bool* active);
+    void DrawMinimap(ImDrawList* draw, const StructuredMatrix& matrix, const Frame& frame, const CanvasOptions& options);
+    void DrawReadout(ImDrawList* draw, const StructuredMatrix& matrix, const Frame& frame, const CanvasOptions& options);
+    void DrawTarget(ImDrawList* draw, const StructuredMatrix& matrix);
+    double EntryZoom() const;
 
     LatestTask<RasterKey, Raster> m_raster;
     ZoomView m_view;
@@ -135,6 +152,15 @@ private:
     double m_focus_pixels = 0;
     bool m_focus_corner = false;  // ShowFromEntry: the entry at the top-left, not the centre
     std::string m_error;
+    // Navigation state.
+    std::optional<CanvasHover> m_last_hovered;       // the last entry under the pointer
+    std::optional<std::pair<Index, Index>> m_target;  // where navigation went: outlined
+    std::int64_t m_goto_row = 0, m_goto_col = 0;      // the go-to fields when the options give none
+    std::string m_nav_message;                        // "no non-zero within ..." after a failed search
+    bool m_minimap_drag = false;
+    bool m_minimap_shown = false;
+    ImVec2 m_minimap_min{0, 0}, m_minimap_max{0, 0};  // last frame's minimap (screen px)
+    double m_busy_since = -1.0;                        // ImGui time the raster or panel became busy
     ImVec2 m_min{0, 0}, m_max{0, 0};
     ValueScale m_density_scale{1e-3, 1.0, ScaleKind::Log10};
     ImVec2 m_canvas_min{0, 0}, m_canvas_max{0, 0};

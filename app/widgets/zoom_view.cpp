@@ -1,3 +1,4 @@
+// app/widgets/zoom_view.cpp: see zoom_view.hpp.
 #include "zoom_view.hpp"
 
 #include <algorithm>
@@ -25,6 +26,13 @@ void ZoomView::Pan(float dx, float dy) {
 void ZoomView::RequestZoom(double zoom) {
     m_needs_fit = true;
     m_requested_zoom = zoom > 0 ? zoom : 0;
+}
+
+void ZoomView::RequestView(double zoom, double center_x, double center_y) {
+    m_view_requested = true;
+    m_request_zoom = zoom;
+    m_request_x = center_x;
+    m_request_y = center_y;
 }
 
 double ZoomView::FitZoom() const {
@@ -56,6 +64,14 @@ void ZoomView::HandleInput(ImVec2 min, ImVec2 size, bool hovered, bool active) {
             m_zoom = m_requested_zoom;
             m_requested_zoom = 0;
         }
+    }
+    if (m_view_requested) {
+        m_view_requested = false;
+        m_fitted = false;
+        m_zoom = m_request_zoom > 0 ? m_request_zoom : FitZoom();
+        m_center_x = m_request_x;
+        m_center_y = m_request_y;
+        Clamp();
     }
     ImGuiIO& io = ImGui::GetIO();
     if (hovered && io.MouseWheel != 0.0f) {

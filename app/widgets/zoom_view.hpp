@@ -24,6 +24,17 @@ public:
     // Sets an exact zoom (screen pixels per content unit), centred on the content, at the next
     // HandleInput; zero or negative means fit.
     void RequestZoom(double zoom);
+    // Sets zoom (screen pixels per content unit, horizontally) and the content point at the region's
+    // centre, applied at the next HandleInput (after any pending fit). Clamped like a wheel zoom.
+    void RequestView(double zoom, double center_x, double center_y);
+    // The zoom that fits the whole content in the region (as Fit shows it).
+    double FitZoomNow() const { return FitZoom(); }
+    // True while the whole content is shown as Fit shows it.
+    bool AtFit() const { return m_fitted; }
+    double CenterX() const { return m_center_x; }
+    double CenterY() const { return m_center_y; }
+    double ContentWidth() const { return m_width; }
+    double ContentHeight() const { return m_height; }
     // Zoom in screen pixels per content unit, horizontally (vertically it is Zoom() * Aspect()).
     double Zoom() const { return m_zoom; }
     double Aspect() const { return m_aspect; }
@@ -52,6 +63,8 @@ private:
     bool m_needs_fit = true;
     bool m_fitted = false;  // still showing the fitted view: refit when the region resizes
     double m_requested_zoom = 0;  // > 0: apply at the next HandleInput
+    bool m_view_requested = false;  // RequestView: apply m_request_* at the next HandleInput
+    double m_request_zoom = 0, m_request_x = 0, m_request_y = 0;
     ImVec2 m_min{0, 0};
     ImVec2 m_size{1, 1};
 };
