@@ -17,7 +17,7 @@ while read -r name args; do
     for size in "$@"; do
         png="$out/${name#known:}_${lang}_${size}.png"
         # shellcheck disable=SC2086
-        if ! msg=$("$MATRIXLENS" $args --lang "$lang" --size "$size" --layout-check --screenshot "$png" 2>&1 </dev/null); then
+        if ! msg=$("$MATRIXLENS" $args --lang "$lang" --size "$size" --layout-check --force --screenshot "$png" 2>&1 </dev/null); then
             case "$name" in
                 known:*) echo "KNOWN $name $lang $size:"; echo "$msg" | sed 's/^/    /' ;;
                 *) echo "FAIL $name $lang $size:"; echo "$msg" | sed 's/^/    /'; failed=1 ;;
