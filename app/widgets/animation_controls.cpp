@@ -61,7 +61,8 @@ void AnimationControls::Draw(FieldTable& fields, Field& field, int steps, float 
             m_playing = false;
             set(static_cast<double>(k) / steps);
         }
-    } else if (ImGui::SliderFloat("##scrub", &scrub, 0.0f, 1.0f, "%.2f")) {
+    } else if (char shown[96]; std::snprintf(shown, sizeof shown, "%s = %.3g", field.key.c_str(), field.get_float()) > 0 &&
+               ImGui::SliderFloat("##scrub", &scrub, 0.0f, 1.0f, shown)) {
         m_playing = false;
         set(scrub);
     }
