@@ -36,7 +36,8 @@ std::vector<SpecIssue> ConcatLesson::Issues(const ConcatSpec& s) {
     range("width", s.width, 1, 256);
     range("kernel", s.kernel, 1, 15);
     range("out_channels", s.out_channels, 1, 64);
-    const std::int64_t total = s.channels_a + s.channels_b;
+    // Clamped first: an out-of-range C1 or C2 is already reported, and must not overflow the sum.
+    const std::int64_t total = std::clamp<std::int64_t>(s.channels_a, 1, 64) + std::clamp<std::int64_t>(s.channels_b, 1, 64);
     if (s.slice_begin < 0 || s.slice_begin >= total) issues.push_back({"slice_begin", "must be 0.." + std::to_string(total - 1)});
     if (s.slice_end <= s.slice_begin || s.slice_end > total)
         issues.push_back({"slice_end", "must be above slice_begin and at most C1 + C2 = " + std::to_string(total)});
