@@ -8,7 +8,7 @@ packages=(
   googletest libgtest-dev libbenchmark-dev khronos-api
   fonts-noto-cjk fonts-dejavu-core
   xvfb xauth libgl1-mesa-dri
-  clang libclang-rt-14-dev  # fuzz/: libFuzzer with ASan and UBSan (issue 15)
+  clang libclang-rt-14-dev libomp-dev  # fuzz/: libFuzzer with ASan and UBSan (issue 15); OpenMP for clang
   libopenblas-dev time
   python3 python3-numpy  # tests: the tiny ViT checkpoints and their NumPy reference (issue 18)
 )
