@@ -264,17 +264,10 @@ void SelectionOperator::Apply(std::span<const float> x, std::span<float> y) cons
 }
 
 std::string SelectionOperator::Coord(Index index, Index channels, const char* head) const {
-    Index c = 0, pos = 0;
-    if (m_spec.order == FlatOrder::ChannelMajor) {
-        c = index / m_plane;
-        pos = index % m_plane;
-    } else {
-        c = index % channels;
-        pos = index / channels;
-    }
+    const std::vector<Coordinate> parts = CoordParts(index, channels);  // c, y, x
     char buffer[96];
-    std::snprintf(buffer, sizeof buffer, "%s (c=%lld, y=%lld, x=%lld)", head, static_cast<long long>(c),
-                  static_cast<long long>(pos / m_spec.width), static_cast<long long>(pos % m_spec.width));
+    std::snprintf(buffer, sizeof buffer, "%s (c=%lld, y=%lld, x=%lld)", head, static_cast<long long>(parts[0].value),
+                  static_cast<long long>(parts[1].value), static_cast<long long>(parts[2].value));
     return buffer;
 }
 
